@@ -1,0 +1,24 @@
+import type { PullRequestRef } from './types.js';
+
+/** What a webhook means to Sluice, independent of the forge that sent it. */
+export type ForgeEvent =
+  | {
+      kind: 'pull_request.updated';
+      pr: PullRequestRef;
+      /** opened, reopened, new commits pushed, or marked ready for review. */
+      reason: 'opened' | 'reopened' | 'pushed' | 'ready';
+      headSha: string;
+      baseSha: string;
+      draft: boolean;
+      author: string;
+    }
+  | { kind: 'pull_request.closed'; pr: PullRequestRef; merged: boolean; headSha: string; mergeSha?: string }
+  | { kind: 'comment.created'; pr: PullRequestRef; commentId: string; author: string; body: string };
+
+/** A verified delivery, mapped: `event` is undefined for deliveries Sluice ignores. */
+export interface Delivery {
+  id: string;
+  forge: string;
+  name: string;
+  event?: ForgeEvent;
+}

@@ -1,0 +1,104 @@
+/**
+ * The forge-neutral contract. Everything GitHub- or GitLab-specific lives in
+ * src/forge/<forge>/ behind this interface; the core never names a forge.
+ */
+
+export interface RepoRef {
+  /** Adapter kind, e.g. the key the forge registry was built with. Opaque to the core. */
+  forge: string;
+  /** Stable id on the forge (string so every forge fits). */
+  id: string;
+  owner: string;
+  name: string;
+  /** "owner/name" (GitLab: full namespace path). */
+  fullName: string;
+  /** Forge-specific routing data the adapter needs again later (e.g. GitHub installation id). */
+  auth?: Record<string, string | number>;
+}
+
+export interface PullRequestRef {
+  repo: RepoRef;
+  number: number;
+}
+
+export type PullRequestState = 'open' | 'closed' | 'merged';
+
+export interface PullRequest {
+  ref: PullRequestRef;
+  title: string;
+  author: string;
+  url: string;
+  state: PullRequestState;
+  draft: boolean;
+  headSha: string;
+  headBranch: string;
+  baseSha: string;
+  baseBranch: string;
+  mergeCommitSha?: string;
+}
+
+export type FileChangeStatus = 'added' | 'modified' | 'removed' | 'renamed';
+
+export interface ChangedFile {
+  path: string;
+  status: FileChangeStatus;
+  previousPath?: string;
+}
+
+export interface Comment {
+  id: string;
+  body: string;
+  author: string;
+}
+
+export type CommitState = 'pending' | 'success' | 'failure' | 'error';
+
+export interface CommitStatus {
+  /** e.g. "sluice/plan" or "sluice/plan: infra/prod (default)". */
+  context: string;
+  state: CommitState;
+  description: string;
+  targetUrl?: string;
+}
+
+export interface Approval {
+  user: string;
+  /** Head SHA the review was given on, when the forge reports it. */
+  commitSha?: string;
+  dismissed: boolean;
+}
+
+export type Permission = 'admin' | 'write' | 'read' | 'none';
+
+/** How to fetch the repository. Credentials are kept apart from the URL so they never land in logs or git config. */
+export interface CloneAccess {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Refs to fetch so a PR's head commit is present (e.g. "+refs/pull/*\/head:refs/pull/*\/head"). */
+  refspecs: string[];
+}
+
+export interface ForgeCapabilities {
+  /** Largest comment body the forge accepts, in characters. */
+  maxCommentLength: number;
+  /** Whether Mermaid code blocks render. */
+  mermaid: boolean;
+}
+
+export interface Forge {
+  /** Registry key; equals RepoRef.forge for repos of this forge. */
+  readonly kind: string;
+  readonly capabilities: ForgeCapabilities;
+  getPullRequest(pr: PullRequestRef): Promise<PullRequest>;
+  listChangedFiles(pr: PullRequestRef): Promise<ChangedFile[]>;
+  /** Comments on the PR whose body contains `marker`, oldest first. */
+  findComments(pr: PullRequestRef, marker: string): Promise<Comment[]>;
+  createComment(pr: PullRequestRef, body: string): Promise<string>;
+  updateComment(pr: PullRequestRef, id: string, body: string): Promise<void>;
+  deleteComment(pr: PullRequestRef, id: string): Promise<void>;
+  setCommitStatus(repo: RepoRef, sha: string, status: CommitStatus): Promise<void>;
+  listApprovals(pr: PullRequestRef): Promise<Approval[]>;
+  getPermission(repo: RepoRef, user: string): Promise<Permission>;
+  cloneAccess(repo: RepoRef): Promise<CloneAccess>;
+}

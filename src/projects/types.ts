@@ -1,0 +1,11 @@
+/** A unit Sluice plans and applies: Atlantis's "project" (dir + workspace). */
+export interface Project {
+  /** Unique within the repo; defaults to `dir` (or `dir:workspace` when not `default`). */
+  name: string;
+  /** Relative to the repo root, POSIX separators, no leading "./" ("." for the root). */
+  dir: string;
+  workspace: string;
+  type: 'terraform';
+  /** Why it is planned: its own files changed, a called local module changed, or config lists it. */
+  reason: 'changed' | 'module' | 'config';
+}

@@ -1,0 +1,47 @@
+import type { Project } from '../projects/types.js';
+
+export type ResourceAction = 'create' | 'update' | 'delete' | 'replace' | 'read' | 'no-op';
+
+export interface ResourceChange {
+  address: string;
+  action: ResourceAction;
+}
+
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+  replace: number;
+  /** Output values that change, by name. */
+  outputChanges: string[];
+  /** Resource-level changes, no-ops and reads left out. */
+  resources: ResourceChange[];
+  noChanges: boolean;
+}
+
+/** Output of one executed step, secrets already masked. */
+export interface StepResult {
+  name: string;
+  argv: string[];
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export type ProjectPlanStatus = 'planned' | 'failed' | 'cancelled';
+
+export interface ProjectPlanResult {
+  project: Project;
+  status: ProjectPlanStatus;
+  /** Present when status is "planned". */
+  summary?: PlanSummary;
+  /** Human-readable plan (`tofu show` of the saved plan), masked. */
+  planText?: string;
+  /** Present when status is "failed": the step that failed and its masked output. */
+  error?: { step: string; message: string; output: string };
+  tool: { name: 'tofu' | 'terraform'; version: string };
+  durationMs: number;
+}
