@@ -9,6 +9,8 @@ export type ForgeEvent =
       reason: 'opened' | 'reopened' | 'pushed' | 'ready';
       headSha: string;
       baseSha: string;
+      /** When the forge last updated the PR; orders deliveries that arrive out of order. */
+      updatedAt: string;
       draft: boolean;
       author: string;
     }

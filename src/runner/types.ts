@@ -19,16 +19,20 @@ export interface PlanSummary {
   noChanges: boolean;
 }
 
-/** Output of one executed step, secrets already masked. */
-export interface StepResult {
-  name: string;
-  argv: string[];
+/** How a process ended and what it printed. */
+export interface ProcessOutcome {
   exitCode: number | null;
   stdout: string;
   stderr: string;
   durationMs: number;
   timedOut: boolean;
   cancelled: boolean;
+}
+
+/** Output of one executed step, secrets already masked. */
+export interface StepResult extends ProcessOutcome {
+  name: string;
+  argv: string[];
 }
 
 export type ProjectPlanStatus = 'planned' | 'failed' | 'cancelled';

@@ -1,0 +1,196 @@
+/**
+ * npm run bench — measures, in one run on this machine:
+ *  1. signed webhook deliveries per second and p50/p99 acknowledgement latency (load from this process,
+ *     server in a child process, both on 127.0.0.1, bounded duration);
+ *  2. webhook → posted plan comment for a 1-project and a 20-project PR, against plain
+ *     `tofu init` + `tofu plan` on the same directories; the ratio Sluice ÷ plain.
+ * Prints the figures and records them in bench/RESULTS.md.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { findTerraformTool } from '../src/runner/tools.js';
+import { startFakeGitHub } from '../test/fakes/github/fake-github.js';
+import { pullRequestEvent, signDelivery } from '../test/support/github-webhooks.js';
+import { startHarness } from '../test/support/harness.js';
+import { freePort, startRedisServer } from '../test/support/redis-server.js';
+
+const run = promisify(execFile);
+const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 10);
+const ACK_CONCURRENCY = 32;
+
+const project = (name: string) =>
+  `${Array.from({ length: 5 }, (_, i) => `resource "terraform_data" "${name}_${i}" {\n  input = "${name}-${i}"\n}\n`).join('\n')}`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function benchAcks(redisUrl: string) {
+  const fake = await startFakeGitHub();
+  const port = await freePort();
+  const secret = 'bench-secret';
+  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  const child = spawn('npx', ['tsx', 'src/cli.ts', 'server'], {
+    env: {
+      ...process.env,
+      APP_ID: String(fake.appId),
+      PRIVATE_KEY: fake.privateKeyPem,
+      WEBHOOK_SECRET: secret,
+      GHE_HOST: new URL(fake.url).host,
+      GHE_PROTOCOL: 'http',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      REDIS_URL: redisUrl,
+      SLUICE_REDIS_PREFIX: `bench-${Date.now()}`,
+      SLUICE_DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
+    } catch {}
+    if (i > 300) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Pre-sign distinct deliveries (distinct PRs, so each one is enqueued, none deduplicated).
+  const bodies = Array.from({ length: 4000 }, (_, i) =>
+    signDelivery(
+      secret,
+      'pull_request',
+      pullRequestEvent('synchronize', {
+        owner: 'acme',
+        repo: 'infra',
+        installationId: 1,
+        number: i + 1,
+        headSha: i.toString(16).padStart(40, 'a'),
+        baseSha: 'b'.repeat(40),
+        branch: `b${i}`,
+      }),
+    ),
+  );
+  const latencies: number[] = [];
+  const codes = new Map<number, number>();
+  let next = 0;
+  const end = Date.now() + ACK_SECONDS * 1000;
+  const lane = async () => {
+    while (Date.now() < end) {
+      const signed = bodies[next++ % bodies.length];
+      if (!signed) break;
+      const started = performance.now();
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...signed.headers, 'x-github-delivery': `bench-${next}` },
+        body: signed.body,
+      });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - started);
+      codes.set(res.status, (codes.get(res.status) ?? 0) + 1);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: ACK_CONCURRENCY }, lane));
+  const seconds = (performance.now() - started) / 1000;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await fake.close();
+  await rm(dataDir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  return {
+    deliveries: latencies.length,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    codes: Object.fromEntries(codes),
+  };
+}
+
+async function benchPlan(redisUrl: string, projects: number) {
+  const files = Object.fromEntries(
+    Array.from({ length: projects }, (_, i) => [`stacks/p${i}/main.tf`, project(`p${i}`)]),
+  );
+  const h = await startHarness({
+    redisUrl,
+    initialFiles: { 'README.md': '# bench\n' },
+    env: { LOG_LEVEL: 'warn', SLUICE_PARALLEL_PLANS: '2' },
+  });
+  try {
+    const started = performance.now();
+    const pr = await h.openPullRequest(1, files);
+    const status = await h.planDone(pr.headSha, 600_000);
+    const sluiceSeconds = (performance.now() - started) / 1000;
+    if (status.state !== 'success') throw new Error(`bench plan failed: ${status.description}`);
+
+    // The same directories, planned by hand: tofu init + tofu plan, one after the other.
+    const tool = await findTerraformTool();
+    const plainDir = await mkdtemp(join(tmpdir(), 'sluice-plain-'));
+    const plainStarted = performance.now();
+    for (const [path, content] of Object.entries(files)) {
+      const dir = join(plainDir, path, '..');
+      await run('mkdir', ['-p', dir]);
+      await writeFile(join(plainDir, path), content);
+      await run(tool.path, ['init', '-input=false', '-no-color'], { cwd: dir });
+      await run(tool.path, ['plan', '-input=false', '-no-color', '-out=plan.tfplan'], { cwd: dir });
+    }
+    const plainSeconds = (performance.now() - plainStarted) / 1000;
+    await rm(plainDir, { recursive: true, force: true });
+    return { projects, sluiceSeconds, plainSeconds, ratio: sluiceSeconds / plainSeconds };
+  } finally {
+    await h.close();
+  }
+}
+
+async function main() {
+  const redis = await startRedisServer();
+  try {
+    const tool = await findTerraformTool();
+    const acks = await benchAcks(redis.url);
+    const plans = [await benchPlan(redis.url, 1), await benchPlan(redis.url, 20)];
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${tool.name} ${tool.version}`;
+    const lines = [
+      `## ${new Date().toISOString().slice(0, 10)} — ${machine}`,
+      '',
+      `Webhook acknowledgement (${ACK_SECONDS} s, ${ACK_CONCURRENCY} concurrent connections, signed distinct deliveries, each enqueued in Redis):`,
+      '',
+      `| deliveries | per second | p50 ms | p99 ms | responses |`,
+      `|---|---|---|---|---|`,
+      `| ${acks.deliveries} | ${acks.perSecond.toFixed(0)} | ${acks.p50.toFixed(2)} | ${acks.p99.toFixed(2)} | ${JSON.stringify(acks.codes)} |`,
+      '',
+      'Webhook → plan comment posted, against plain `tofu init` + `tofu plan` (sequential) on the same directories (SLUICE_PARALLEL_PLANS=2, sandbox on):',
+      '',
+      `| projects | Sluice s | plain s | Sluice ÷ plain |`,
+      `|---|---|---|---|`,
+      ...plans.map(
+        (p) =>
+          `| ${p.projects} | ${p.sluiceSeconds.toFixed(2)} | ${p.plainSeconds.toFixed(2)} | ${p.ratio.toFixed(2)} |`,
+      ),
+      '',
+    ];
+    const text = lines.join('\n');
+    console.log(text);
+    const file = join(import.meta.dirname, 'RESULTS.md');
+    const previous = await import('node:fs/promises').then((fs) =>
+      fs.readFile(file, 'utf8').catch(() => '# Benchmark results\n\n'),
+    );
+    const [head, ...rest] = previous.split('\n## ');
+    await writeFile(
+      file,
+      `${head?.trimEnd()}\n\n${text}\n${rest.length ? `\n## ${rest.join('\n## ')}` : ''}`,
+    );
+  } finally {
+    await redis.destroy();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Liquid } from 'liquidjs';
+import type { ConfigIssue } from '../config/repo-config.js';
+import { buildConfigErrorView } from './config-error-view.js';
+import { shrinkView } from './fit.js';
+import { partMarker } from './markers.js';
+import { splitMarkdown } from './split.js';
+import { tidyMarkdown } from './tidy.js';
+import type { PlanView } from './view.js';
+
+export interface RenderOptions {
+  /** An admin's folder of templates, searched before the defaults; it may override any of them. */
+  templatesDir?: string;
+  /** Largest comment the forge accepts, in characters. */
+  maxLength: number;
+  /** The hidden marker every part starts with (see markers.ts). */
+  marker: string;
+  /** At most this many parts; longer plans are shortened to fit. Default 10. */
+  maxParts?: number;
+}
+
+export const DEFAULT_MAX_PARTS = 10;
+
+/** Renders the plan comment as one or more parts, each at most `maxLength` characters. */
+export async function renderPlanComment(view: PlanView, opts: RenderOptions): Promise<string[]> {
+  const liquid = createLiquid(opts.templatesDir);
+  const maxParts = opts.maxParts ?? DEFAULT_MAX_PARTS;
+  const budget = bodyBudget(opts);
+  let current = view;
+  let body = await renderBody(liquid, 'plan', { view: current });
+  let parts = splitMarkdown(body, budget);
+  // Too many parts: cut the folded plans down, a little harder each time the split wastes room.
+  for (let attempt = 1; parts.length > maxParts && attempt <= 5; attempt++) {
+    const capacity = maxParts * budget * 0.9 ** attempt;
+    current = shrinkView(current, body.length - capacity);
+    body = await renderBody(liquid, 'plan', { view: current });
+    parts = splitMarkdown(body, budget);
+  }
+  return frame(parts.slice(0, maxParts), opts.marker);
+}
+
+/** Renders the comment that replaces the plan when the repo config cannot be read. */
+export async function renderConfigErrorComment(
+  issues: readonly ConfigIssue[],
+  opts: RenderOptions & { headSha?: string },
+): Promise<string[]> {
+  const liquid = createLiquid(opts.templatesDir);
+  const body = await renderBody(liquid, 'config-error', { view: buildConfigErrorView(issues, opts.headSha) });
+  return frame(
+    splitMarkdown(body, bodyBudget(opts)).slice(0, opts.maxParts ?? DEFAULT_MAX_PARTS),
+    opts.marker,
+  );
+}
+
+function createLiquid(templatesDir: string | undefined): Liquid {
+  return new Liquid({
+    root: templatesDir ? [templatesDir, defaultTemplatesDir()] : [defaultTemplatesDir()],
+    extname: '.liquid',
+    strictFilters: true,
+    outputEscape: undefined,
+    ownPropertyOnly: true,
+    cache: false,
+  });
+}
+
+async function renderBody(liquid: Liquid, template: string, scope: object): Promise<string> {
+  return tidyMarkdown(await liquid.renderFile(template, scope));
+}
+
+/** Room for the body in one part, after the marker, part marker and "Part k of n" header. */
+function bodyBudget(opts: RenderOptions): number {
+  const budget = opts.maxLength - header(opts.marker, 999, 999).length;
+  if (budget < 200) throw new RangeError(`maxLength ${opts.maxLength} leaves no room for a comment`);
+  return budget;
+}
+
+function frame(parts: readonly string[], marker: string): string[] {
+  if (parts.length <= 1) return [`${marker}\n${parts[0] ?? ''}`];
+  return parts.map((part, index) => `${header(marker, index + 1, parts.length)}${part}`);
+}
+
+function header(marker: string, part: number, of: number): string {
+  return `${marker}${part > 1 ? partMarker(marker, part) : ''}\n**Part ${part} of ${of}**\n\n`;
+}
+
+/** `templates/` at the repo root, from src/comments (tsx) or dist/src/comments (built). */
+export function defaultTemplatesDir(): string {
+  const candidates = ['../../templates/', '../../../templates/'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
+  return candidates.find((dir) => existsSync(`${dir}plan.liquid`)) ?? (candidates[0] as string);
+}

@@ -1,0 +1,261 @@
+import type { ConfigIssue } from '../config/repo-config.js';
+import { defaultProjectName } from '../projects/naming.js';
+import type { Project } from '../projects/types.js';
+import type { PlanSummary, ProjectPlanResult, ResourceAction } from '../runner/types.js';
+import { codeSpan, escapeText, fenceFor, messageMarkdown, stripAnsi } from './markdown.js';
+import { normalizeNewlines, planDiff } from './plan-text.js';
+
+export interface PlanCommentInput {
+  headSha: string;
+  results: ProjectPlanResult[];
+  /** Projects still waiting to be planned. */
+  pending?: Project[];
+  configIssues?: ConfigIssue[];
+  /** The comment that plans again, e.g. "sluice plan". */
+  commandHint: string;
+  logsUrl?: string;
+}
+
+/** A fenced code block: `fence` is longer than any backtick run in `body`, which has no trailing newline. */
+export interface CodeBlockView {
+  fence: string;
+  lang: string;
+  body: string;
+}
+
+/**
+ * Everything the templates show, precomputed. Every string is Markdown, safe as it is: user-controlled
+ * text is escaped or inside code, so templates only place values, loop and test.
+ */
+export interface PlanView {
+  state: 'pending' | 'done' | 'empty';
+  /** First line of the comment, e.g. "2 projects planned: 3 to add, 1 to change, 0 to destroy". */
+  headline: string;
+  /** Commit, tool and logs link, e.g. "Sluice · commit `abc1234` · OpenTofu 1.8.5". */
+  meta: string;
+  shortSha: string;
+  /** One line per project, shown above the sections when there are enough projects to need it. */
+  summary: string[];
+  projects: ProjectView[];
+  /** Titles of projects still waiting. */
+  pending: string[];
+  configIssues: string[];
+  /** What the reader can do next. */
+  nextSteps: string[];
+}
+
+export interface ProjectView {
+  /** e.g. "`envs/prod`", "`envs/prod` · workspace `staging`". */
+  title: string;
+  status: 'planned' | 'no-changes' | 'failed' | 'cancelled';
+  /** e.g. "Plan: 2 to add, 0 to change, 0 to destroy" or "Plan failed at `init`". */
+  statusLabel: string;
+  /** Short form for the summary list. */
+  shortStatus: string;
+  /** Why this project was planned, when it is not obvious from the diff. */
+  note?: string;
+  /** e.g. "Outputs that change: `url`". */
+  outputs?: string;
+  /** The changed resources, one per line with its action symbol, for a ```diff block. */
+  resources?: CodeBlockView;
+  /** The plan itself, for a folded ```diff block. */
+  plan?: CodeBlockView;
+  /** The error message as a Markdown quote. */
+  error?: string;
+  /** The failed step's output, for a folded block. */
+  output?: CodeBlockView;
+}
+
+/** Resources listed by address above the folded plan; the rest are counted. */
+export const MAX_LISTED_RESOURCES = 25;
+
+/** Projects at which a summary list goes above the sections. */
+export const SUMMARY_THRESHOLD = 3;
+
+const SYMBOLS: Record<ResourceAction, string | undefined> = {
+  create: '+',
+  update: '!',
+  delete: '-',
+  replace: '-/+',
+  read: '<=',
+  'no-op': undefined,
+};
+
+const TOOL_NAMES = { tofu: 'OpenTofu', terraform: 'Terraform' } as const;
+
+export function buildPlanView(input: PlanCommentInput): PlanView {
+  const shortSha = input.headSha.slice(0, 7);
+  const projects = input.results.map(projectView);
+  const pending = (input.pending ?? []).map(projectTitle);
+  const state = pending.length > 0 ? 'pending' : projects.length > 0 ? 'done' : 'empty';
+  const tools = [...new Set(input.results.map((r) => `${TOOL_NAMES[r.tool.name]} ${r.tool.version}`))];
+  const meta = [`Sluice · commit ${codeSpan(shortSha)}`, ...tools.map(escapeText)];
+  const logs = safeUrl(input.logsUrl);
+  if (logs) meta.push(`[logs](${logs})`);
+  return {
+    state,
+    headline: headline(input.results, pending.length),
+    meta: meta.join(' · '),
+    shortSha,
+    summary: projects.length >= SUMMARY_THRESHOLD ? projects.map((p) => `${p.title} — ${p.shortStatus}`) : [],
+    projects,
+    pending,
+    configIssues: (input.configIssues ?? []).map(issueLine),
+    nextSteps: nextSteps(input.results, state, codeSpan(input.commandHint)),
+  };
+}
+
+function headline(results: readonly ProjectPlanResult[], pending: number): string {
+  const total = results.length + pending;
+  if (pending > 0) {
+    const done = results.length > 0 ? ` (${results.length} done)` : '';
+    return `Planning ${count(total, 'project')}…${done}`;
+  }
+  if (total === 0) return 'Nothing to plan';
+  const failed = results.filter((r) => r.status === 'failed').length;
+  const cancelled = results.filter((r) => r.status === 'cancelled').length;
+  if (failed + cancelled > 0) {
+    const [first] = results;
+    if (total === 1 && first) {
+      return `Plan ${failed ? 'failed' : 'cancelled'} for ${projectTitle(first.project)}`;
+    }
+    if (failed === 0) return `${cancelled} of ${count(total, 'project')} cancelled`;
+    return `${failed} of ${count(total, 'project')} failed${cancelled ? `, ${cancelled} cancelled` : ''}`;
+  }
+  const totals = { add: 0, change: 0, destroy: 0 };
+  for (const r of results) {
+    totals.add += r.summary?.add ?? 0;
+    totals.change += r.summary?.change ?? 0;
+    totals.destroy += r.summary?.destroy ?? 0;
+  }
+  const planned = `${count(total, 'project')} planned`;
+  if (results.every((r) => r.summary?.noChanges)) return `${planned}: no changes`;
+  return `${planned}: ${counts(totals)}`;
+}
+
+function projectView(result: ProjectPlanResult): ProjectView {
+  const title = projectTitle(result.project);
+  const note =
+    result.project.reason === 'module' ? '_Planned because a local module it calls changed._' : undefined;
+  if (result.status !== 'planned') {
+    const step = result.error?.step;
+    const failed = result.status === 'failed';
+    const statusLabel = failed ? `Plan failed${step ? ` at ${codeSpan(step)}` : ''}` : 'Plan cancelled';
+    const message = result.error?.message ? normalizeNewlines(stripAnsi(result.error.message)).trim() : '';
+    const output = result.error?.output
+      ? normalizeNewlines(stripAnsi(result.error.output)).replace(/\s+$/, '')
+      : '';
+    return {
+      title,
+      status: result.status,
+      statusLabel,
+      shortStatus: failed ? `failed${step ? ` at ${codeSpan(step)}` : ''}` : 'cancelled',
+      note,
+      error: message ? quote(messageMarkdown(message)) : undefined,
+      output: output ? codeBlock('text', output) : undefined,
+    };
+  }
+  const summary = result.summary;
+  if (summary?.noChanges) {
+    return {
+      title,
+      status: 'no-changes',
+      statusLabel: 'No changes. Infrastructure matches the configuration.',
+      shortStatus: 'no changes',
+      note,
+    };
+  }
+  const plan = result.planText ? planDiff(result.planText) : '';
+  return {
+    title,
+    status: 'planned',
+    statusLabel: summary ? `Plan: ${counts(summary)}${replacements(summary)}` : 'Planned',
+    shortStatus: summary ? counts(summary) : 'planned',
+    note,
+    outputs: summary?.outputChanges.length
+      ? `Outputs that change: ${summary.outputChanges.map(codeSpan).join(', ')}`
+      : undefined,
+    resources: summary ? resourceList(summary) : undefined,
+    plan: plan ? codeBlock('diff', plan) : undefined,
+  };
+}
+
+export function projectTitle(project: Project): string {
+  const parts = [codeSpan(project.dir)];
+  if (project.workspace !== 'default') parts.push(`workspace ${codeSpan(project.workspace)}`);
+  if (project.name !== defaultProjectName(project.dir, project.workspace)) {
+    parts.unshift(codeSpan(project.name));
+  }
+  return parts.join(' · ');
+}
+
+function resourceList(summary: PlanSummary): CodeBlockView | undefined {
+  const lines = summary.resources.flatMap((r) => {
+    const symbol = SYMBOLS[r.action];
+    return symbol ? [`${symbol.padEnd(3)} ${r.address}`] : [];
+  });
+  if (lines.length === 0) return undefined;
+  const shown = lines.slice(0, MAX_LISTED_RESOURCES);
+  if (lines.length > shown.length)
+    shown.push(`    … and ${lines.length - shown.length} more in the plan below`);
+  return codeBlock('diff', shown.join('\n'));
+}
+
+function nextSteps(
+  results: readonly ProjectPlanResult[],
+  state: PlanView['state'],
+  command: string,
+): string[] {
+  if (state === 'pending') return ['This comment is updated when the plans finish.'];
+  if (state === 'empty') return [];
+  if (results.some((r) => r.status === 'failed')) {
+    return [
+      `Fix the error and push; Sluice plans every new commit. To retry without a change: comment ${command}.`,
+    ];
+  }
+  if (results.some((r) => r.status === 'cancelled')) {
+    return [`To plan again: comment ${command} or push a new commit.`];
+  }
+  if (results.every((r) => r.summary?.noChanges))
+    return [`Nothing to apply. To plan again: comment ${command}.`];
+  return [`To plan again: comment ${command}. To apply: approve and merge.`];
+}
+
+function issueLine(issue: ConfigIssue): string {
+  return `${codeSpan(`${issue.file}:${issue.line}:${issue.column}`)} — ${messageMarkdown(issue.message)}`;
+}
+
+export function codeBlock(lang: string, body: string): CodeBlockView {
+  return { fence: fenceFor(body), lang, body };
+}
+
+function quote(markdown: string): string {
+  return markdown
+    .split('\n')
+    .map((line) => (line.trim() ? `> ${line}` : '>'))
+    .join('\n');
+}
+
+function counts(s: { add: number; change: number; destroy: number }): string {
+  return `${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
+}
+
+function replacements(s: PlanSummary): string {
+  return s.replace > 0 ? ` (${count(s.replace, 'replacement')})` : '';
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Only http(s) URLs, with the characters that could end a Markdown link destination encoded. */
+function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+    return parsed.href.replace(/[()<> ]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,21 @@
+import type { PullRequestRef, RepoRef } from '../forge/types.js';
+import type { Project } from '../projects/types.js';
+
+/** Stable names for things in any backend. Parts are URI-encoded so no name can fake another. */
+const part = (value: string | number) => encodeURIComponent(String(value));
+
+export function repoKey(repo: RepoRef): string {
+  return `${part(repo.forge)}/${part(repo.id)}`;
+}
+
+export function prKey(pr: PullRequestRef): string {
+  return `${repoKey(pr.repo)}/pr/${pr.number}`;
+}
+
+export function planKey(
+  pr: PullRequestRef,
+  headSha: string,
+  project: Pick<Project, 'name' | 'workspace'>,
+): string {
+  return `${prKey(pr)}/${part(headSha)}/${part(project.name)}/${part(project.workspace)}`;
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import type {
+  CommentIds,
+  DeliveryLog,
+  HeadMark,
+  HeadTracker,
+  PlanArtifact,
+  PlanStore,
+  Store,
+} from '../types.js';
+
+const DAY = 24 * 3600;
+const DELIVERY_TTL = 7 * DAY;
+const HEAD_TTL = 90 * DAY;
+const PLAN_TTL = 30 * DAY;
+const COMMENT_TTL = 180 * DAY;
+
+const advanceHeadLua = readFileSync(new URL('./lua/advance-head.lua', import.meta.url), 'utf8');
+
+type ScriptedRedis = Redis & {
+  advanceHead(key: string, updatedAt: string, mark: string, ttl: number): Promise<number>;
+};
+
+export class RedisStore implements Store {
+  readonly #redis: ScriptedRedis;
+  readonly #prefix: string;
+
+  constructor(options: { url: string; prefix: string }) {
+    const redis = new Redis(options.url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    redis.defineCommand('advanceHead', { numberOfKeys: 1, lua: advanceHeadLua });
+    this.#redis = redis as ScriptedRedis;
+    this.#prefix = options.prefix;
+  }
+
+  #key(kind: string, name: string): string {
+    return `${this.#prefix}:${kind}:${name}`;
+  }
+
+  readonly deliveries: DeliveryLog = {
+    claim: async (forge, id) =>
+      (await this.#redis.set(this.#key('delivery', `${forge}/${id}`), '1', 'EX', DELIVERY_TTL, 'NX')) ===
+      'OK',
+    release: async (forge, id) => {
+      await this.#redis.del(this.#key('delivery', `${forge}/${id}`));
+    },
+  };
+
+  readonly heads: HeadTracker = {
+    advance: async (prKey, mark: HeadMark) => {
+      // Compared as numbers: forges write timestamps with and without fractions of a second.
+      const at = Date.parse(mark.updatedAt);
+      if (Number.isNaN(at)) throw new Error(`not a timestamp: ${mark.updatedAt}`);
+      const stored = JSON.stringify({ sha: mark.sha, updatedAt: mark.updatedAt, at });
+      return (await this.#redis.advanceHead(this.#key('head', prKey), String(at), stored, HEAD_TTL)) === 1;
+    },
+    latest: async (prKey) => {
+      const raw = await this.#redis.get(this.#key('head', prKey));
+      if (!raw) return undefined;
+      const { sha, updatedAt } = JSON.parse(raw) as HeadMark;
+      return { sha, updatedAt };
+    },
+  };
+
+  readonly plans: PlanStore = {
+    put: async (key, artifact) => {
+      const k = this.#key('plan', key);
+      await this.#redis
+        .multi()
+        .hset(k, {
+          planFile: artifact.planFile,
+          planJson: artifact.planJson,
+          planText: artifact.planText,
+          createdAt: artifact.createdAt,
+          tool: JSON.stringify(artifact.tool),
+        })
+        .expire(k, PLAN_TTL)
+        .exec();
+    },
+    get: async (key): Promise<PlanArtifact | undefined> => {
+      const k = this.#key('plan', key);
+      const [planFile, planJson, planText, createdAt, tool] = await Promise.all([
+        this.#redis.hgetBuffer(k, 'planFile'),
+        this.#redis.hget(k, 'planJson'),
+        this.#redis.hget(k, 'planText'),
+        this.#redis.hget(k, 'createdAt'),
+        this.#redis.hget(k, 'tool'),
+      ]);
+      if (!planFile || planJson === null || planText === null || !createdAt || !tool) return undefined;
+      return { planFile, planJson, planText, createdAt, tool: JSON.parse(tool) };
+    },
+  };
+
+  readonly comments: CommentIds = {
+    get: async (prKey, kind) => {
+      const raw = await this.#redis.get(this.#key('comments', `${prKey}/${kind}`));
+      return raw ? (JSON.parse(raw) as string[]) : [];
+    },
+    set: async (prKey, kind, ids) => {
+      await this.#redis.set(
+        this.#key('comments', `${prKey}/${kind}`),
+        JSON.stringify(ids),
+        'EX',
+        COMMENT_TTL,
+      );
+    },
+  };
+
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit();
+  }
+}

@@ -1,0 +1,249 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pullRequestEvent, signDelivery } from '../support/github-webhooks.js';
+import {
+  type Harness,
+  INSTALLATION_ID,
+  OWNER,
+  REPO,
+  startHarness,
+  WEBHOOK_SECRET,
+} from '../support/harness.js';
+
+const root = (name: string, resources: number, extra = '') => `
+terraform {
+  required_version = ">= 1.6"
+}
+${Array.from({ length: resources }, (_, i) => `resource "terraform_data" "${name}_${i}" {\n  input = "${name}-${i}"\n}\n`).join('\n')}
+${extra}
+output "name" {
+  value = "${name}"
+}
+`;
+
+const moduleCall = (env: string) => `
+module "bucket" {
+  source = "../../modules/bucket"
+  name   = "${env}"
+}
+`;
+
+const INITIAL = {
+  'README.md': '# infra\n',
+  'envs/prod/main.tf': root('prod', 1, moduleCall('prod')),
+  'envs/staging/main.tf': root('staging', 1, moduleCall('staging')),
+  'network/main.tf': root('network', 1),
+  'modules/bucket/main.tf': `variable "name" {\n  type = string\n}\n\nresource "terraform_data" "bucket" {\n  input = var.name\n}\n`,
+};
+
+describe('GitHub autoplan, end to end (real Redis, git, OpenTofu, sandbox)', () => {
+  let h: Harness;
+  let keyDir: string;
+  let keyPath: string;
+
+  beforeAll(async () => {
+    keyDir = await mkdtemp(join(tmpdir(), 'sluice-key-'));
+    keyPath = join(keyDir, 'app.pem');
+    h = await startHarness({ redisUrl: inject('redisUrl'), initialFiles: INITIAL });
+    // The server's own private key, where a PR could try to reach it.
+    await writeFile(keyPath, h.settings.github?.privateKey ?? '');
+  });
+  afterEach(() => h.fake.assertNoViolations());
+  afterAll(async () => {
+    await h?.close();
+    await rm(keyDir, { recursive: true, force: true });
+  });
+
+  it('(a) plans two changed root modules into one comment with a section each', async () => {
+    const pr = await h.openPullRequest(1, {
+      'envs/prod/main.tf': root('prod', 3, moduleCall('prod')),
+      'network/main.tf': root('network', 2),
+    });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    const comments = h.planComments(1);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? '';
+    expect(body).toContain('envs/prod');
+    expect(body).toContain('network');
+    expect(body).not.toContain('envs/staging');
+    expect(body).toContain('terraform_data.prod_2');
+    expect(body).toContain('terraform_data.network_1');
+    // prod: 3 own resources + the module's bucket = 4 to add; network: 2.
+    expect(body).toMatch(/4 to add, 0 to change, 0 to destroy/);
+    expect(body).toMatch(/2 to add, 0 to change, 0 to destroy/);
+    expect(body).toContain(pr.headSha.slice(0, 7));
+    const statuses = h.fake.latestStatuses(OWNER, REPO, pr.headSha);
+    expect(statuses.get('sluice/plan')?.state).toBe('success');
+    expect(statuses.get('sluice/plan: envs/prod')?.state).toBe('success');
+    expect(statuses.get('sluice/plan: network')?.state).toBe('success');
+  });
+
+  it('(b) a new push edits the same comment and supersedes the older plan', async () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 6 }, (_, i) => [`stacks/s${i}/main.tf`, root(`s${i}`, 2)]),
+    );
+    const first = await h.openPullRequest(2, many);
+    // Push while the first plan is still running.
+    await h.fake.waitFor(
+      () =>
+        [...h.fake.latestStatuses(OWNER, REPO, first.headSha).values()].some(
+          (s) => s.context !== 'sluice/plan' && s.state === 'success',
+        ),
+      { timeoutMs: 60_000 },
+    );
+    const second = await h.push(first, { 'stacks/s0/main.tf': root('s0', 5) });
+    expect(await h.planDone(second.headSha)).toMatchObject({ state: 'success' });
+    expect(await h.planDone(first.headSha)).toMatchObject({ state: 'error' });
+    expect(h.fake.latestStatuses(OWNER, REPO, first.headSha).get('sluice/plan')?.description).toMatch(
+      /superseded/i,
+    );
+    const comments = h.planComments(2);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(second.headSha.slice(0, 7));
+    expect(comments[0]?.body).toContain('terraform_data.s0_4');
+  });
+
+  it('(c) invalid HCL fails its own project only', async () => {
+    const pr = await h.openPullRequest(3, {
+      'envs/staging/main.tf': 'resource "terraform_data" "x" {\n  input = \n',
+      'network/main.tf': root('network', 3),
+    });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'failure' });
+    const statuses = h.fake.latestStatuses(OWNER, REPO, pr.headSha);
+    expect(statuses.get('sluice/plan: envs/staging')?.state).toBe('failure');
+    expect(statuses.get('sluice/plan: network')?.state).toBe('success');
+    const body = h.planComments(3)[0]?.body ?? '';
+    expect(body).toMatch(/Error/);
+    expect(body).toMatch(/3 to add/);
+  });
+
+  it('(d) a docs-only PR gets no plan and no comment', async () => {
+    const pr = await h.openPullRequest(4, {
+      'README.md': '# infra\n\nMore docs.\n',
+      'docs/guide.md': 'guide\n',
+    });
+    const status = await h.planDone(pr.headSha);
+    expect(status.state).toBe('success');
+    expect(status.description).toMatch(/no terraform/i);
+    expect(h.fake.comments(OWNER, REPO, 4)).toHaveLength(0);
+  });
+
+  it('(e) a change to a local module plans every root that calls it', async () => {
+    const pr = await h.openPullRequest(5, {
+      'modules/bucket/main.tf': `variable "name" {\n  type = string\n}\n\nresource "terraform_data" "bucket" {\n  input = var.name\n}\n\nresource "terraform_data" "policy" {\n  input = "policy-\${var.name}"\n}\n`,
+    });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    const body = h.planComments(5)[0]?.body ?? '';
+    expect(body).toContain('envs/prod');
+    expect(body).toContain('envs/staging');
+    expect(body).not.toMatch(/### .*modules\/bucket/);
+    expect(body).toContain('module.bucket.terraform_data.policy');
+  });
+
+  it('(f) unsigned, wrongly signed, malformed and oversize webhooks are refused and enqueue nothing', async () => {
+    const before = await queueCounts(h);
+    const payload = pullRequestEvent('opened', {
+      owner: OWNER,
+      repo: REPO,
+      installationId: INSTALLATION_ID,
+      number: 99,
+      headSha: 'a'.repeat(40),
+      baseSha: 'b'.repeat(40),
+      branch: 'x',
+    });
+    const good = signDelivery(WEBHOOK_SECRET, 'pull_request', payload);
+    const unsigned = { ...good.headers };
+    delete unsigned['x-hub-signature-256'];
+    expect((await h.post(unsigned, good.body)).status).toBe(401);
+
+    const wrong = signDelivery('not-the-secret', 'pull_request', payload);
+    expect((await h.post(wrong.headers, wrong.body)).status).toBe(401);
+
+    const tampered = Buffer.from(good.body.toString().replace('"number":99', '"number":98'));
+    expect((await h.post(good.headers, tampered)).status).toBe(401);
+
+    const malformed = signDelivery(WEBHOOK_SECRET, 'pull_request', '{"action": "opened", ');
+    const res = await h.post(malformed.headers, malformed.body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'WEBHOOK_PAYLOAD_MALFORMED' });
+
+    const huge = signDelivery(
+      WEBHOOK_SECRET,
+      'pull_request',
+      `{"pad":"${'x'.repeat(h.settings.webhookMaxBytes)}"}`,
+    );
+    expect((await h.post(huge.headers, huge.body)).status).toBe(413);
+
+    const noEvent = { ...good.headers };
+    delete noEvent['x-github-event'];
+    expect((await h.post(noEvent, good.body)).status).toBe(400);
+
+    expect(await queueCounts(h)).toEqual(before);
+    expect(h.fake.comments(OWNER, REPO, 99)).toHaveLength(0);
+  });
+
+  it('(g) the same delivery sent three times plans once', async () => {
+    const branch = 'feature-6';
+    const baseSha = await h.origin.git('rev-parse', 'main');
+    const headSha = await h.origin.commit(
+      branch,
+      { 'network/main.tf': root('network', 4) },
+      { from: 'main' },
+    );
+    await h.origin.setPullHead(6, headSha);
+    h.fake.addPullRequest({
+      owner: OWNER,
+      repo: REPO,
+      number: 6,
+      head: { ref: branch, sha: headSha },
+      base: { ref: 'main', sha: baseSha },
+      author: 'dev',
+      files: await h.origin.diff(baseSha, headSha),
+    });
+    const payload = pullRequestEvent('opened', {
+      owner: OWNER,
+      repo: REPO,
+      installationId: INSTALLATION_ID,
+      number: 6,
+      headSha,
+      baseSha,
+      branch,
+    });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await h.deliver('pull_request', payload, 'delivery-g-1')).status);
+    expect(codes).toEqual([202, 200, 200]);
+    expect(await h.planDone(headSha)).toMatchObject({ state: 'success' });
+    const planning = h.fake
+      .statuses(OWNER, REPO, headSha)
+      .filter((s) => s.context === 'sluice/plan' && s.state === 'pending');
+    expect(planning).toHaveLength(1);
+    expect(h.planComments(6)).toHaveLength(1);
+  });
+
+  it('(h) a PR that reads the server private key leaks it nowhere', async () => {
+    const pr = await h.openPullRequest(7, {
+      'evil/main.tf': `output "key" {\n  value = file("${keyPath}")\n}\n\noutput "linked" {\n  value = file("\${path.module}/key.pem")\n}\n`,
+      'evil/key.pem': { symlink: keyPath },
+    });
+    await h.planDone(pr.headSha);
+    const key = await readFile(keyPath, 'utf8');
+    const keyLines = key.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'));
+    expect(keyLines.length).toBeGreaterThan(5);
+    const everything = [
+      ...h.fake.comments(OWNER, REPO, 7).map((c) => c.body),
+      ...h.fake.statuses(OWNER, REPO, pr.headSha).map((s) => s.description ?? ''),
+      ...h.logs,
+    ].join('\n');
+    for (const line of keyLines) expect(everything).not.toContain(line);
+    expect(everything).not.toContain(WEBHOOK_SECRET);
+    expect(everything).not.toContain('PRIVATE KEY-----\n');
+  });
+});
+
+async function queueCounts(h: Harness) {
+  // Jobs move between states while others finish; the total only grows when something is enqueued.
+  const counts = await h.sluice.queueCounts();
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface FileChange {
+  filename: string;
+  status: 'added' | 'modified' | 'removed' | 'renamed';
+  previous_filename?: string;
+}
+
+/** A real bare git repository as a PR's clone source, with a work clone to make commits in. */
+export interface GitOrigin {
+  url: string;
+  bareDir: string;
+  /** Commits `files` on `branch` from `from` (a branch or SHA); null deletes, `{ symlink }` links. Returns the SHA. */
+  commit(branch: string, files: FileSet, options?: { from?: string; message?: string }): Promise<string>;
+  /** Points refs/pull/<n>/head at `sha`, like GitHub does. */
+  setPullHead(number: number, sha: string): Promise<void>;
+  /** What changed between base and head, in GitHub's files-list shape. */
+  diff(base: string, head: string): Promise<FileChange[]>;
+  git(...args: string[]): Promise<string>;
+  destroy(): Promise<void>;
+}
+
+export type FileSet = Record<string, string | null | { symlink: string }>;
+
+const STATUS: Record<string, FileChange['status']> = {
+  A: 'added',
+  M: 'modified',
+  D: 'removed',
+  R: 'renamed',
+};
+
+export async function createGitOrigin(initial: Record<string, string>): Promise<GitOrigin> {
+  const root = await mkdtemp(join(tmpdir(), 'sluice-origin-'));
+  const bareDir = join(root, 'origin.git');
+  const workDir = join(root, 'work');
+  const git = async (...args: string[]) =>
+    (
+      await run('git', args, {
+        cwd: workDir,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'Dev',
+          GIT_AUTHOR_EMAIL: 'dev@example.com',
+          GIT_COMMITTER_NAME: 'Dev',
+          GIT_COMMITTER_EMAIL: 'dev@example.com',
+        },
+      })
+    ).stdout.trim();
+
+  await run('git', ['init', '--bare', '-q', '-b', 'main', bareDir]);
+  await run('git', ['init', '-q', '-b', 'main', workDir]);
+  await git('remote', 'add', 'origin', bareDir);
+
+  const origin: GitOrigin = {
+    url: `file://${bareDir}`,
+    bareDir,
+    git,
+    async commit(branch, files, options = {}) {
+      const hasHead = await git('rev-parse', '--verify', '-q', 'HEAD').then(
+        () => true,
+        () => false,
+      );
+      if (hasHead) await git('checkout', '-q', '-B', branch, options.from ?? 'HEAD');
+      for (const [path, content] of Object.entries(files)) {
+        const full = join(workDir, path);
+        if (content === null) {
+          await git('rm', '-q', '-r', '--', path);
+        } else if (typeof content === 'object') {
+          await mkdir(dirname(full), { recursive: true });
+          await symlink(content.symlink, full);
+          await git('add', '--', path);
+        } else {
+          await mkdir(dirname(full), { recursive: true });
+          await writeFile(full, content);
+          await git('add', '--', path);
+        }
+      }
+      await git('commit', '-q', '--allow-empty', '-m', options.message ?? `change on ${branch}`);
+      await git('push', '-q', '-f', 'origin', `HEAD:refs/heads/${branch}`);
+      return git('rev-parse', 'HEAD');
+    },
+    async setPullHead(number, sha) {
+      await run('git', ['--git-dir', bareDir, 'update-ref', `refs/pull/${number}/head`, sha]);
+    },
+    async diff(base, head) {
+      const out = await git('diff', '--name-status', '-M', `${base}...${head}`);
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [code = '', a = '', b] = line.split('\t');
+          const status = STATUS[code[0] ?? 'M'] ?? 'modified';
+          return status === 'renamed'
+            ? { filename: b ?? a, status, previous_filename: a }
+            : { filename: a, status };
+        });
+    },
+    async destroy() {
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  await origin.commit('main', initial, { message: 'initial' });
+  return origin;
+}

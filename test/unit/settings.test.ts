@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/env.js';
+
+describe('loadSettings', () => {
+  it('uses Probot-style defaults', () => {
+    const s = loadSettings({});
+    expect(s.port).toBe(3000);
+    expect(s.github).toBeUndefined();
+    expect(s.sandbox).toBe('auto');
+  });
+
+  it('builds the GitHub Enterprise API URL from GHE_HOST and GHE_PROTOCOL', () => {
+    const s = loadSettings({
+      APP_ID: '12',
+      PRIVATE_KEY: 'k\\nk',
+      WEBHOOK_SECRET: 'w',
+      GHE_HOST: 'ghe.corp:8443',
+    });
+    expect(s.github).toMatchObject({
+      appId: 12,
+      baseUrl: 'https://ghe.corp:8443/api/v3',
+      webhookPath: '/api/github/webhooks',
+    });
+    expect(s.github?.privateKey).toBe('k\nk');
+    expect(s.secrets).toEqual(['k\nk', 'w']);
+  });
+
+  it.each([
+    [{ APP_ID: '12' }, /half configured/],
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ SLUICE_SANDBOX: 'docker' }, /SLUICE_SANDBOX/],
+    [
+      { APP_ID: '1', PRIVATE_KEY_PATH: '/nonexistent/key.pem', WEBHOOK_SECRET: 'x' },
+      /PRIVATE_KEY_PATH \/nonexistent/,
+    ],
+  ])('rejects %o with a message naming the variable', (env, message) => {
+    expect(() => loadSettings(env)).toThrow(message);
+  });
+});
