@@ -1,18 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { Probot } from 'probot';
 import type { Settings } from './config/env.js';
-import { SluiceError } from './errors.js';
 import { GitHubForge } from './forge/github/github-forge.js';
 import { githubWebhookRoute } from './forge/github/webhook-route.js';
+import { GitLabForge } from './forge/gitlab/gitlab-forge.js';
+import { gitlabWebhookRoute } from './forge/gitlab/webhook-route.js';
 import { ForgeRegistry } from './forge/registry.js';
 import type { Forge } from './forge/types.js';
-import { createPlanJobHandler } from './jobs/plan-pull-request.js';
+import { createJobHandler } from './jobs/handle-job.js';
 import { createLogger, type Logger } from './logger.js';
-import { BullmqJobQueue } from './queue/bullmq/bullmq-queue.js';
-import { startBullmqWorkers } from './queue/bullmq/bullmq-workers.js';
+import { openBackend } from './open-backend.js';
 import type { JobQueue, WorkerPool } from './queue/types.js';
 import { GitMirrors } from './runner/git-mirror.js';
 import { createMasker } from './runner/mask.js';
@@ -21,7 +20,6 @@ import { findTerraformTool, type ToolInfo } from './runner/tools.js';
 import { createDeliveryAcceptor } from './server/accept-delivery.js';
 import { buildServer, type WebhookPlugin } from './server/build-server.js';
 import { createMetrics } from './server/metrics.js';
-import { RedisStore } from './store/redis/redis-store.js';
 
 export interface SluiceRoles {
   /** Serve webhooks and the API. */
@@ -49,23 +47,15 @@ export async function startSluice(
   const masker = createMasker(settings.secrets);
   const logger =
     overrides.logger ?? createLogger({ level: settings.logLevel, mask: (line) => masker.mask(line) });
-  if (!settings.redisUrl) {
-    throw new SluiceError(
-      'SERVER_CONFIG_INVALID',
-      'REDIS_URL is not set. Start Redis and set REDIS_URL (npm start does both for a local trial).',
-    );
-  }
-  logger.info({ backend: 'redis' }, 'using Redis for queue, locks and store (REDIS_URL is set)');
   await mkdir(settings.dataDir, { recursive: true });
-
-  const store = new RedisStore({ url: settings.redisUrl, prefix: settings.redisPrefix });
-  const queueConnection = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new BullmqJobQueue({ connection: queueConnection, prefix: settings.redisPrefix });
+  const backend = openBackend(settings);
+  logger.info({ backend: backend.name }, backend.reason);
+  const { store, queue, locks } = backend;
   const metrics = createMetrics(queue);
 
   const forges: Forge[] = [];
   const webhooks: WebhookPlugin[] = [];
-  const accept = createDeliveryAcceptor({ store, queue, logger, metrics });
+  const accept = createDeliveryAcceptor({ store, queue, logger, metrics, appName: settings.appName });
   if (settings.github) {
     const probot = new Probot({
       appId: settings.github.appId,
@@ -83,8 +73,30 @@ export async function startSluice(
         accept,
       },
     });
-  } else {
-    logger.warn('no forge is configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET (see README)');
+  }
+  if (settings.gitlab) {
+    const gitlab = new GitLabForge({ url: settings.gitlab.url, token: settings.gitlab.token });
+    forges.push(gitlab);
+    // Ask now who the token belongs to: a wrong GITLAB_TOKEN shows at start, and no note waits on it.
+    gitlab
+      .botUserId()
+      .catch((error: Error) => logger.warn({ err: error }, 'GitLab did not say who GITLAB_TOKEN belongs to'));
+    webhooks.push({
+      plugin: gitlabWebhookRoute as WebhookPlugin['plugin'],
+      options: {
+        path: settings.gitlab.webhookPath,
+        secret: settings.gitlab.webhookSecret,
+        signingToken: settings.gitlab.webhookSigningToken,
+        maxBytes: settings.webhookMaxBytes,
+        accept,
+        botUserId: () => gitlab.botUserId(),
+      },
+    });
+  }
+  if (forges.length === 0) {
+    logger.warn(
+      'no forge is configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET (see README)',
+    );
   }
   const registry = new ForgeRegistry(forges);
 
@@ -99,9 +111,13 @@ export async function startSluice(
     });
     logger.info({ sandbox: sandbox.mode, reason: sandbox.reason }, 'sandbox ready');
     let tool: Promise<ToolInfo> | undefined;
-    const handler = createPlanJobHandler({
+    const handler = createJobHandler({
       forges: registry,
       store,
+      locks,
+      queue,
+      rules: () => settings.defaultRules,
+      appName: settings.appName,
       mirrors: new GitMirrors({ root: join(settings.dataDir, 'git') }),
       sandbox,
       tool: () => (tool ??= findTerraformTool()),
@@ -114,22 +130,24 @@ export async function startSluice(
       templatesDir: settings.templatesDir,
       publicUrl: settings.publicUrl,
     });
-    pool = await startBullmqWorkers({
-      redisUrl: settings.redisUrl,
-      prefix: settings.redisPrefix,
-      concurrency: roles.workers,
-      handler,
-      logger,
-    });
+    pool = await backend.startWorkers({ concurrency: roles.workers, handler, logger });
   }
 
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (roles.server) {
-    app = await buildServer({ logger, metrics, ready: () => store.ping(), webhooks });
+    app = await buildServer({ logger, metrics, ready: () => backend.ping(), webhooks });
     url = await app.listen({ host: settings.host, port: settings.port });
     logger.info({ url, forges: registry.kinds }, 'server listening');
   }
+  // Locks whose PR closed while no webhook reached Sluice are released by a periodic reconciliation.
+  const reconcile = () =>
+    queue
+      .enqueue({ kind: 'reconcile', deliveryId: `reconcile-${new Date().toISOString()}` })
+      .catch((error) => logger.warn({ err: error }, 'could not schedule lock reconciliation'));
+  const reconciler = roles.server ? setInterval(reconcile, settings.reconcileMs) : undefined;
+  reconciler?.unref();
+  if (roles.server) await reconcile();
 
   return {
     logger,
@@ -137,11 +155,10 @@ export async function startSluice(
     url,
     queueCounts: () => queue.counts(),
     async close(graceMs) {
+      clearInterval(reconciler);
       await app?.close();
       await pool?.close(graceMs);
-      await queue.close();
-      queueConnection.disconnect();
-      await store.close();
+      await backend.close();
     },
   };
 }

@@ -20,6 +20,6 @@ export function buildConfigErrorView(issues: readonly ConfigIssue[], headSha?: s
     issues: issues.map((i) =>
       `${codeSpan(`${i.file}:${i.line}:${i.column}`)} — ${messageMarkdown(i.message)}`.replace(/\n/g, ' '),
     ),
-    nextSteps: [`Fix the file and push; nothing was planned.`],
+    nextSteps: [`Fix the ${files.length > 1 ? 'files' : 'file'} and push; nothing was planned.`],
   };
 }

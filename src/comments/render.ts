@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Liquid } from 'liquidjs';
 import type { ConfigIssue } from '../config/repo-config.js';
+import type { ApplyView } from './apply-view.js';
 import { buildConfigErrorView } from './config-error-view.js';
 import { shrinkView } from './fit.js';
 import { partMarker } from './markers.js';
@@ -27,14 +28,13 @@ export async function renderPlanComment(view: PlanView, opts: RenderOptions): Pr
   const liquid = createLiquid(opts.templatesDir);
   const maxParts = opts.maxParts ?? DEFAULT_MAX_PARTS;
   const budget = bodyBudget(opts);
-  let current = view;
-  let body = await renderBody(liquid, 'plan', { view: current });
-  let parts = splitMarkdown(body, budget);
-  // Too many parts: cut the folded plans down, a little harder each time the split wastes room.
+  const full = await renderBody(liquid, 'plan', { view });
+  let parts = splitMarkdown(full, budget);
+  // Too many parts: cut the folded plans down, a little harder each time the split wastes room. Always
+  // from the whole view: cutting a cut block again would count the lines left out of the cut block only.
   for (let attempt = 1; parts.length > maxParts && attempt <= 5; attempt++) {
     const capacity = maxParts * budget * 0.9 ** attempt;
-    current = shrinkView(current, body.length - capacity);
-    body = await renderBody(liquid, 'plan', { view: current });
+    const body = await renderBody(liquid, 'plan', { view: shrinkView(view, full.length - capacity) });
     parts = splitMarkdown(body, budget);
   }
   return frame(parts.slice(0, maxParts), opts.marker);
@@ -47,6 +47,15 @@ export async function renderConfigErrorComment(
 ): Promise<string[]> {
   const liquid = createLiquid(opts.templatesDir);
   const body = await renderBody(liquid, 'config-error', { view: buildConfigErrorView(issues, opts.headSha) });
+  return frame(
+    splitMarkdown(body, bodyBudget(opts)).slice(0, opts.maxParts ?? DEFAULT_MAX_PARTS),
+    opts.marker,
+  );
+}
+
+/** Renders the apply results comment (templates/apply.liquid). */
+export async function renderApplyComment(view: ApplyView, opts: RenderOptions): Promise<string[]> {
+  const body = await renderBody(createLiquid(opts.templatesDir), 'apply', { view });
   return frame(
     splitMarkdown(body, bodyBudget(opts)).slice(0, opts.maxParts ?? DEFAULT_MAX_PARTS),
     opts.marker,
@@ -77,7 +86,10 @@ function bodyBudget(opts: RenderOptions): number {
 
 function frame(parts: readonly string[], marker: string): string[] {
   if (parts.length <= 1) return [`${marker}\n${parts[0] ?? ''}`];
-  return parts.map((part, index) => `${header(marker, index + 1, parts.length)}${part}`);
+  // A part that ends between paragraphs ends with a blank line; the comment need not.
+  return parts.map(
+    (part, index) => `${header(marker, index + 1, parts.length)}${part.replace(/\n+$/, '\n')}`,
+  );
 }
 
 function header(marker: string, part: number, of: number): string {

@@ -14,7 +14,10 @@ interface Boundary {
   /** Length of the part's content up to the boundary. */
   offset: number;
   state: BlockState;
-  /** 3: before a heading at the top level; 2: after a blank line at the top level; 1: any line end. */
+  /**
+   * 4: before a heading at the top level; 3: after a blank line at the top level; 2: after a blank line
+   * in a code block (between the resources of a plan); 1: any line end.
+   */
   rank: number;
   /** False right after a line that opens a block: the part would end with an empty one. */
   eligible: boolean;
@@ -25,10 +28,13 @@ const HEADING = /^#{1,6}\s/;
 
 /** A boundary of a better rank is only used if the part is at least this full: no near-empty parts. */
 const MIN_FILL = 0.25;
+/** A blank line in code is only worth ending a part early for when little room is lost. */
+const MIN_FILL_IN_CODE = 0.75;
 
 /**
  * Splits a Markdown body into parts of at most `maxLength` characters. Prefers to split before a
- * heading (between project sections), then between paragraphs, then between any two lines; a line too
+ * heading (between project sections), then between paragraphs, then at a blank line in code (between
+ * the resources of a plan) if little room is lost, then between any two lines; a line too
  * long for a part is cut. A split inside a code fence or `<details>` closes it at the end of the part
  * and re-opens it (same fence and language; summary marked "(continued)") at the top of the next.
  */
@@ -70,8 +76,9 @@ export function splitMarkdownParts(body: string, maxLength: number): SplitPart[]
       if (prefix.length + content.length + close(current, midLine).length > maxLength) continue;
       const next = lines[j + 1];
       let rank = 1;
-      if (isTopLevel(current) && next !== undefined && HEADING.test(next)) rank = 3;
-      else if (isTopLevel(current) && line.trim() === '') rank = 2;
+      if (isTopLevel(current) && next !== undefined && HEADING.test(next)) rank = 4;
+      else if (isTopLevel(current) && line.trim() === '') rank = 3;
+      else if (current.fence && line.trim() === '') rank = 2;
       boundaries.push({
         line: j + 1,
         offset: content.length,
@@ -106,7 +113,7 @@ export function splitMarkdownParts(body: string, maxLength: number): SplitPart[]
         continue;
       }
     }
-    const boundary = chooseBoundary(boundaries, maxLength * MIN_FILL);
+    const boundary = chooseBoundary(boundaries, maxLength);
     if (boundary) {
       parts.push({
         prefix,
@@ -134,10 +141,14 @@ function opensBlock(before: BlockState, after: BlockState): boolean {
   return (!before.fence && after.fence !== undefined) || after.details.length > before.details.length;
 }
 
-function chooseBoundary(boundaries: readonly Boundary[], minOffset: number): Boundary | undefined {
+function chooseBoundary(boundaries: readonly Boundary[], maxLength: number): Boundary | undefined {
   const eligible = boundaries.filter((b) => b.eligible);
-  for (const rank of [3, 2]) {
-    const best = eligible.findLast((b) => b.rank === rank && b.offset >= minOffset);
+  for (const [rank, fill] of [
+    [4, MIN_FILL],
+    [3, MIN_FILL],
+    [2, MIN_FILL_IN_CODE],
+  ] as const) {
+    const best = eligible.findLast((b) => b.rank === rank && b.offset >= maxLength * fill);
     if (best) return best;
   }
   return eligible[eligible.length - 1] ?? boundaries[boundaries.length - 1];

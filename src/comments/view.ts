@@ -13,6 +13,10 @@ export interface PlanCommentInput {
   configIssues?: ConfigIssue[];
   /** The comment that plans again, e.g. "sluice plan". */
   commandHint: string;
+  /** How this repo applies, for "what to do next". Default `merge`. */
+  applyMode?: 'merge' | 'comment';
+  /** Why this plan ran, when a person would not guess it (e.g. a re-plan after another PR's apply). Trusted Markdown. */
+  note?: string;
   logsUrl?: string;
 }
 
@@ -40,6 +44,8 @@ export interface PlanView {
   /** Titles of projects still waiting. */
   pending: string[];
   configIssues: string[];
+  /** Why this plan ran, when it is not a push (Markdown). */
+  note?: string;
   /** What the reader can do next. */
   nextSteps: string[];
 }
@@ -47,7 +53,7 @@ export interface PlanView {
 export interface ProjectView {
   /** e.g. "`envs/prod`", "`envs/prod` · workspace `staging`". */
   title: string;
-  status: 'planned' | 'no-changes' | 'failed' | 'cancelled';
+  status: 'planned' | 'no-changes' | 'failed' | 'cancelled' | 'locked';
   /** e.g. "Plan: 2 to add, 0 to change, 0 to destroy" or "Plan failed at `init`". */
   statusLabel: string;
   /** Short form for the summary list. */
@@ -101,7 +107,8 @@ export function buildPlanView(input: PlanCommentInput): PlanView {
     projects,
     pending,
     configIssues: (input.configIssues ?? []).map(issueLine),
-    nextSteps: nextSteps(input.results, state, codeSpan(input.commandHint)),
+    note: input.note,
+    nextSteps: nextSteps(input.results, state, codeSpan(input.commandHint), input.applyMode ?? 'merge'),
   };
 }
 
@@ -112,7 +119,7 @@ function headline(results: readonly ProjectPlanResult[], pending: number): strin
     return `Planning ${count(total, 'project')}…${done}`;
   }
   if (total === 0) return 'Nothing to plan';
-  const failed = results.filter((r) => r.status === 'failed').length;
+  const failed = results.filter((r) => r.status === 'failed' || r.status === 'locked').length;
   const cancelled = results.filter((r) => r.status === 'cancelled').length;
   if (failed + cancelled > 0) {
     const [first] = results;
@@ -137,6 +144,19 @@ function projectView(result: ProjectPlanResult): ProjectView {
   const title = projectTitle(result.project);
   const note =
     result.project.reason === 'module' ? '_Planned because a local module it calls changed._' : undefined;
+  if (result.status === 'locked' && result.lockedBy) {
+    const by = result.lockedBy;
+    return {
+      title,
+      status: 'locked',
+      statusLabel: `Locked by #${by.prNumber}`,
+      shortStatus: `locked by #${by.prNumber}`,
+      note,
+      error: quote(
+        `Not planned: [#${by.prNumber}](${safeUrl(by.prUrl) ?? ''}) by ${escapeText(by.author)} holds this project's lock since ${escapeText(by.acquiredAt.slice(0, 16).replace('T', ' '))} UTC (plan of ${codeSpan(by.headSha.slice(0, 7))}). It is released when that pull request is merged and applied, or closed, or someone comments ${codeSpan('sluice unlock')} there. Sluice plans this one again then.`,
+      ),
+    };
+  }
   if (result.status !== 'planned') {
     const step = result.error?.step;
     const failed = result.status === 'failed';
@@ -205,9 +225,12 @@ function nextSteps(
   results: readonly ProjectPlanResult[],
   state: PlanView['state'],
   command: string,
+  applyMode: 'merge' | 'comment',
 ): string[] {
   if (state === 'pending') return ['This comment is updated when the plans finish.'];
-  if (state === 'empty') return [];
+  if (state === 'empty') {
+    return ['No Terraform or OpenTofu project changes as of this commit, so there is nothing to apply.'];
+  }
   if (results.some((r) => r.status === 'failed')) {
     return [
       `Fix the error and push; Sluice plans every new commit. To retry without a change: comment ${command}.`,
@@ -218,11 +241,15 @@ function nextSteps(
   }
   if (results.every((r) => r.summary?.noChanges))
     return [`Nothing to apply. To plan again: comment ${command}.`];
-  return [`To plan again: comment ${command}. To apply: approve and merge.`];
+  const apply =
+    applyMode === 'merge' ? 'approve and merge' : `approve, then comment ${codeSpan('sluice apply')}`;
+  return [`To plan again: comment ${command}. To apply: ${apply}.`];
 }
 
 function issueLine(issue: ConfigIssue): string {
-  return `${codeSpan(`${issue.file}:${issue.line}:${issue.column}`)} — ${messageMarkdown(issue.message)}`;
+  // One line, as in the config error comment: a list item's continuation lines would read as one anyway.
+  const message = messageMarkdown(issue.message).replace(/\n/g, ' ');
+  return `${codeSpan(`${issue.file}:${issue.line}:${issue.column}`)} — ${message}`;
 }
 
 export function codeBlock(lang: string, body: string): CodeBlockView {

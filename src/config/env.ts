@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SluiceError } from '../errors.js';
+import { type ApplyRequirement, defaultRules, type RepoRules } from './rules.js';
 
 /** Every environment variable Sluice reads. Documented in the README; keep the two in step. */
 const EnvSchema = z.object({
@@ -29,6 +30,27 @@ const EnvSchema = z.object({
     .positive()
     .default(25 * 1024 * 1024),
   SLUICE_PUBLIC_URL: z.string().url().optional(),
+  GITLAB_URL: z.string().url().default('https://gitlab.com'),
+  GITLAB_TOKEN: z.string().min(1).optional(),
+  GITLAB_WEBHOOK_SECRET: z.string().min(1).optional(),
+  GITLAB_WEBHOOK_SIGNING_TOKEN: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{43}=$/, 'must be the whsec_… signing token GitLab shows for the webhook')
+    .optional(),
+  GITLAB_WEBHOOK_PATH: z.string().startsWith('/').default('/api/gitlab/webhooks'),
+  SLUICE_APP_NAME: z.string().min(1).default('sluice'),
+  SLUICE_APPLY_MODE: z.enum(['merge', 'comment']).default('merge'),
+  SLUICE_APPLY_REQUIREMENTS: z
+    .string()
+    .regex(
+      /^(|(approved|mergeable|undiverged)(,(approved|mergeable|undiverged))*)$/,
+      'a comma list of approved, mergeable, undiverged',
+    )
+    .optional(),
+  SLUICE_LOCK_MODE: z.enum(['plan', 'apply', 'off']).default('plan'),
+  SLUICE_AUTOMERGE: z.enum(['true', 'false']).default('false'),
+  SLUICE_ATLANTIS_ALIAS: z.enum(['on', 'off']).default('on'),
+  SLUICE_RECONCILE_MINUTES: z.coerce.number().positive().default(10),
 });
 
 export interface GithubSettings {
@@ -38,6 +60,17 @@ export interface GithubSettings {
   webhookPath: string;
   /** Undefined for github.com. */
   baseUrl?: string;
+}
+
+export interface GitlabSettings {
+  /** The instance without /api/v4, e.g. https://gitlab.com. */
+  url: string;
+  /** Access token (`api` scope) Sluice acts with. */
+  token: string;
+  webhookSecret: string;
+  /** `whsec_…`; when set, deliveries must carry a valid HMAC signature. */
+  webhookSigningToken?: string;
+  webhookPath: string;
 }
 
 export interface Settings {
@@ -55,6 +88,13 @@ export interface Settings {
   webhookMaxBytes: number;
   publicUrl?: string;
   github?: GithubSettings;
+  gitlab?: GitlabSettings;
+  /** How often locks of PRs closed on the forge are looked for. */
+  reconcileMs: number;
+  /** The bot's name: `@<appName> plan` invokes it like `sluice plan`. */
+  appName: string;
+  /** Rules for every repository until the server config says otherwise. */
+  defaultRules: RepoRules;
   /** Values that must never appear in logs, comments or stored output. */
   secrets: string[];
   /** Files holding secrets, hidden from sandboxed steps. */
@@ -85,6 +125,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       'GitHub is half configured: set all of APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET, or none of them.',
     );
   }
+  const gitlab = gitlabSettings(e, env.GITLAB_URL !== undefined);
+  if (github && gitlab && github.webhookPath === gitlab.webhookPath) {
+    throw new SluiceError(
+      'SERVER_CONFIG_INVALID',
+      `WEBHOOK_PATH and GITLAB_WEBHOOK_PATH are both ${github.webhookPath}: give each forge its own path.`,
+    );
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -99,10 +146,50 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     templatesDir: e.SLUICE_TEMPLATES_DIR ? resolve(e.SLUICE_TEMPLATES_DIR) : undefined,
     webhookMaxBytes: e.SLUICE_WEBHOOK_MAX_BYTES,
     publicUrl: e.SLUICE_PUBLIC_URL,
+    appName: e.SLUICE_APP_NAME,
+    reconcileMs: e.SLUICE_RECONCILE_MINUTES * 60_000,
+    defaultRules: {
+      ...defaultRules(e.SLUICE_APPLY_MODE),
+      ...(e.SLUICE_APPLY_REQUIREMENTS === undefined
+        ? {}
+        : {
+            applyRequirements: e.SLUICE_APPLY_REQUIREMENTS.split(',').filter(Boolean) as ApplyRequirement[],
+          }),
+      lockMode: e.SLUICE_LOCK_MODE,
+      automerge: e.SLUICE_AUTOMERGE === 'true',
+      atlantisAlias: e.SLUICE_ATLANTIS_ALIAS === 'on',
+    },
     github,
-    secrets: [github?.privateKey, github?.webhookSecret].filter((s): s is string => Boolean(s)),
+    gitlab,
+    secrets: [
+      github?.privateKey,
+      github?.webhookSecret,
+      gitlab?.token,
+      gitlab?.webhookSecret,
+      gitlab?.webhookSigningToken,
+    ].filter((s): s is string => Boolean(s)),
     secretFiles: e.PRIVATE_KEY_PATH ? [resolve(e.PRIVATE_KEY_PATH)] : [],
   };
+}
+
+/** GitLab needs a token and a webhook secret; a URL or signing token without them is a mistake. */
+function gitlabSettings(e: z.infer<typeof EnvSchema>, urlGiven: boolean): GitlabSettings | undefined {
+  if (e.GITLAB_TOKEN && e.GITLAB_WEBHOOK_SECRET) {
+    return {
+      url: e.GITLAB_URL.replace(/\/+$/, ''),
+      token: e.GITLAB_TOKEN,
+      webhookSecret: e.GITLAB_WEBHOOK_SECRET,
+      webhookSigningToken: e.GITLAB_WEBHOOK_SIGNING_TOKEN,
+      webhookPath: e.GITLAB_WEBHOOK_PATH,
+    };
+  }
+  if (e.GITLAB_TOKEN || e.GITLAB_WEBHOOK_SECRET || e.GITLAB_WEBHOOK_SIGNING_TOKEN || urlGiven) {
+    throw new SluiceError(
+      'SERVER_CONFIG_INVALID',
+      'GitLab is half configured: set both GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET (GITLAB_URL and GITLAB_WEBHOOK_SIGNING_TOKEN are optional), or none of them.',
+    );
+  }
+  return undefined;
 }
 
 function readKey(path: string): string {

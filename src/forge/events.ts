@@ -1,4 +1,4 @@
-import type { PullRequestRef } from './types.js';
+import type { PullRequestRef, RepoRef } from './types.js';
 
 /** What a webhook means to Sluice, independent of the forge that sent it. */
 export type ForgeEvent =
@@ -14,8 +14,18 @@ export type ForgeEvent =
       draft: boolean;
       author: string;
     }
-  | { kind: 'pull_request.closed'; pr: PullRequestRef; merged: boolean; headSha: string; mergeSha?: string }
-  | { kind: 'comment.created'; pr: PullRequestRef; commentId: string; author: string; body: string };
+  | {
+      kind: 'pull_request.closed';
+      pr: PullRequestRef;
+      merged: boolean;
+      headSha: string;
+      mergeSha?: string;
+      /** When the forge last updated the PR. */
+      updatedAt: string;
+    }
+  | { kind: 'comment.created'; pr: PullRequestRef; commentId: string; author: string; body: string }
+  /** A branch was deleted: locks of PRs from it are released. */
+  | { kind: 'branch.deleted'; repo: RepoRef; branch: string };
 
 /** A verified delivery, mapped: `event` is undefined for deliveries Sluice ignores. */
 export interface Delivery {

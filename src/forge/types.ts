@@ -70,6 +70,15 @@ export interface Approval {
 
 export type Permission = 'admin' | 'write' | 'read' | 'none';
 
+/** How the bot acknowledges a comment command: heard it, or could not act on it. */
+export type Reaction = 'seen' | 'refused';
+
+export interface Mergeability {
+  mergeable: boolean;
+  /** Why not, in words for a PR comment (e.g. "has merge conflicts", "required check `ci/test` is failing"). */
+  reasons: string[];
+}
+
 /** How to fetch the repository. Credentials are kept apart from the URL so they never land in logs or git config. */
 export interface CloneAccess {
   url: string;
@@ -101,4 +110,13 @@ export interface Forge {
   listApprovals(pr: PullRequestRef): Promise<Approval[]>;
   getPermission(repo: RepoRef, user: string): Promise<Permission>;
   cloneAccess(repo: RepoRef): Promise<CloneAccess>;
+  /** Marks a command comment as heard (or refused) so people see the bot got it. */
+  react(pr: PullRequestRef, commentId: string, reaction: Reaction): Promise<void>;
+  /**
+   * Whether the PR could be merged as it stands. Statuses and checks whose context satisfies `ignore`
+   * (Sluice's own, e.g. a pending `sluice/apply`) never count against it.
+   */
+  getMergeability(pr: PullRequestRef, ignore: (context: string) => boolean): Promise<Mergeability>;
+  /** Merges the PR at exactly `sha` (automerge after every project is applied). */
+  merge(pr: PullRequestRef, sha: string): Promise<void>;
 }

@@ -3,52 +3,33 @@ import { join } from 'node:path';
 import { planMarker } from '../comments/markers.js';
 import { renderConfigErrorComment, renderPlanComment } from '../comments/render.js';
 import { buildPlanView } from '../comments/view.js';
-import { parseRepoConfig, REPO_CONFIG_FILES, type RepoConfig } from '../config/repo-config.js';
+import type { RepoRules } from '../config/rules.js';
 import { isRetryable } from '../errors.js';
-import type { ForgeRegistry } from '../forge/registry.js';
-import type { Forge, PullRequestRef } from '../forge/types.js';
+import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
 import { discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
 import type { PlanJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
-import type { GitMirrors } from '../runner/git-mirror.js';
-import type { Masker } from '../runner/mask.js';
-import type { Sandbox } from '../runner/sandbox.js';
 import { planProject } from '../runner/terraform/plan-project.js';
-import type { ToolInfo } from '../runner/tools.js';
 import type { ProjectPlanResult } from '../runner/types.js';
-import type { Metrics } from '../server/metrics.js';
-import { planKey, prKey } from '../store/keys.js';
-import type { Store } from '../store/types.js';
+import { lockKey, planKey, prKey } from '../store/keys.js';
+import type { PlannedProject, PullState } from '../store/types.js';
+import { loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
 import { publishComment } from './publish-comment.js';
-import { readCheckoutFile } from './read-checkout-file.js';
+import { reply } from './reply.js';
+import { selectProjects } from './select-projects.js';
+import type { WorkerDeps } from './worker-deps.js';
 
 export const PLAN_CONTEXT = 'sluice/plan';
 
-export interface PlanJobDeps {
-  forges: ForgeRegistry;
-  store: Store;
-  mirrors: GitMirrors;
-  sandbox: Sandbox;
-  tool: () => Promise<ToolInfo>;
-  masker: Masker;
-  logger: Logger;
-  metrics: Metrics;
-  dataDir: string;
-  stepTimeoutMs: number;
-  parallelPlans: number;
-  templatesDir?: string;
-  publicUrl?: string;
+export function projectContext(base: string, project: Pick<Project, 'name' | 'workspace'>): string {
+  return `${base}: ${project.name}${project.workspace === 'default' ? '' : ` (${project.workspace})`}`;
 }
 
-export function projectContext(project: Project): string {
-  return `${PLAN_CONTEXT}: ${project.name}${project.workspace === 'default' ? '' : ` (${project.workspace})`}`;
-}
-
-/** The worker side of an autoplan: check out the head, find projects, plan each in the sandbox, report. */
-export function createPlanJobHandler(deps: PlanJobDeps) {
+/** The worker side of a plan: check out the commit, find projects, take locks, plan each in the sandbox, report. */
+export function createPlanJobHandler(deps: WorkerDeps) {
   return async function planPullRequest(job: PlanJob, context: JobContext): Promise<void> {
     const started = Date.now();
     const log = deps.logger.child({
@@ -59,14 +40,18 @@ export function createPlanJobHandler(deps: PlanJobDeps) {
     });
     const forge = deps.forges.get(job.pr.repo.forge);
     const pull = await forge.getPullRequest(job.pr);
-    if (pull.state !== 'open' || pull.headSha !== job.headSha) {
+    const current =
+      job.trigger === 'merged'
+        ? pull.state === 'merged'
+        : pull.state === 'open' && pull.headSha === job.headSha;
+    if (!current) {
       log.info({ state: pull.state, head: pull.headSha.slice(0, 12) }, 'skipping plan: the PR moved on');
       deps.metrics.jobs.inc({ kind: 'plan', outcome: 'superseded' });
       return;
     }
     let outcome: Awaited<ReturnType<typeof plan>>;
     try {
-      outcome = await plan(deps, forge, job, context, log);
+      outcome = await plan(deps, forge, pull, job, context, log);
     } catch (error) {
       log.error({ err: error, attempt: context.attempt }, 'plan job failed');
       if (context.lastAttempt || !isRetryable(error)) {
@@ -88,63 +73,113 @@ export function createPlanJobHandler(deps: PlanJobDeps) {
   };
 }
 
+type PlanOutcome = 'planned' | 'failed' | 'no-projects' | 'config-error' | 'superseded';
+
 async function plan(
-  deps: PlanJobDeps,
+  deps: WorkerDeps,
   forge: Forge,
+  pull: PullRequest,
   job: PlanJob,
   context: JobContext,
   log: Logger,
-): Promise<'planned' | 'failed' | 'no-projects' | 'config-error' | 'superseded'> {
+): Promise<PlanOutcome> {
   const { pr, headSha } = job;
+  const rules = deps.rules(pr.repo);
   const status = (state: 'pending' | 'success' | 'failure', description: string, ctx = PLAN_CONTEXT) =>
     forge.setCommitStatus(pr.repo, headSha, { context: ctx, state, description, targetUrl: deps.publicUrl });
   const marker = planMarker(pr);
   const publish = (parts: string[]) =>
     publishComment({ forge, pr, kind: 'plan', marker, parts, ids: deps.store.comments });
+  const render = (results: ProjectPlanResult[], pending: Project[]) =>
+    renderPlanComment(
+      buildPlanView({
+        headSha,
+        results,
+        pending,
+        commandHint: 'sluice plan',
+        applyMode: rules.applyMode,
+        note: job.note,
+      }),
+      { templatesDir: deps.templatesDir, maxLength: forge.capabilities.maxCommentLength, marker },
+    );
 
   const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), headSha, {
     signal: context.signal,
   });
   const workDir = join(deps.dataDir, 'jobs', context.id.replace(/[^A-Za-z0-9_-]/g, '_'));
   try {
-    const [changedFiles, repoFiles] = await Promise.all([forge.listChangedFiles(pr), checkout.listFiles()]);
-    const read = (path: string) => readCheckoutFile(checkout.dir, path);
-
-    let config: RepoConfig | undefined;
-    const configFile = REPO_CONFIG_FILES.find((f) => repoFiles.includes(f));
-    if (configFile) {
-      const parsed = parseRepoConfig(read(configFile) ?? '', configFile);
-      if (!parsed.ok) {
-        await publish(
-          await renderConfigErrorComment(parsed.issues, {
-            marker,
-            maxLength: forge.capabilities.maxCommentLength,
-            templatesDir: deps.templatesDir,
-            headSha,
-          }),
-        );
-        await status('failure', `${configFile} is invalid; see the PR comment`);
-        return 'config-error';
-      }
-      config = parsed.config;
+    const repoConfig = await loadRepoConfig(checkout);
+    if (!repoConfig.ok) {
+      await publish(
+        await renderConfigErrorComment(repoConfig.issues, {
+          marker,
+          maxLength: forge.capabilities.maxCommentLength,
+          templatesDir: deps.templatesDir,
+          headSha,
+        }),
+      );
+      await status('failure', `${repoConfig.file} is invalid; see the PR comment`);
+      return 'config-error';
     }
-
-    const projects = discoverProjects({ changedFiles, repoFiles, readFile: read, config });
+    const changedFiles = await forge.listChangedFiles(pr);
+    const selected = selectProjects({
+      job,
+      discovered: discoverProjects({
+        changedFiles,
+        repoFiles: repoConfig.repoFiles,
+        readFile: repoConfig.read,
+        config: repoConfig.config,
+      }),
+      config: repoConfig.config,
+    });
+    if (!selected.ok) {
+      await reply(forge, pr, selected.message);
+      await status('failure', 'No project matches the command; see the PR comment');
+      return 'failed';
+    }
+    const projects = selected.projects;
     if (projects.length === 0) {
       await status('success', 'No Terraform/OpenTofu projects changed');
       // Only touch the comment if an earlier commit had one: a docs-only PR gets no comment at all.
       const existing = await deps.store.comments.get(prKey(pr), 'plan');
-      if (existing.length > 0) await publish(await render(deps, forge, pr, headSha, [], []));
+      if (existing.length > 0) await publish(await render([], []));
+      if (job.trigger === 'autoplan') await forgetPlans(deps, pr);
       return 'no-projects';
     }
 
     log.info({ projects: projects.map((p) => p.name) }, 'planning');
     await status('pending', `Planning ${projects.length} project${projects.length === 1 ? '' : 's'}…`);
-    await Promise.all(projects.map((p) => status('pending', 'Waiting to plan', projectContext(p))));
-    await publish(await render(deps, forge, pr, headSha, [], projects));
+    await Promise.all(
+      projects.map((p) => status('pending', 'Waiting to plan', projectContext(PLAN_CONTEXT, p))),
+    );
+    await publish(await render([], projects));
 
     const tool = await deps.tool();
+    const planned: PlannedProject[] = [];
     const results = await mapLimit(projects, deps.parallelPlans, async (project, index) => {
+      const holder = await takeLock(deps, rules, pull, headSha, project);
+      const key = planKey(pr, headSha, project);
+      const planId = new Date().toISOString();
+      const record = (result: ProjectPlanResult) =>
+        planned.push({
+          name: project.name,
+          dir: project.dir,
+          workspace: project.workspace,
+          planKey: key,
+          planId,
+          status: result.status,
+          noChanges: result.summary?.noChanges ?? false,
+          fence: holder.fence,
+        });
+      if (holder.locked) {
+        record(holder.locked.result);
+        await status(
+          'failure',
+          `Locked by #${holder.locked.prNumber}`,
+          projectContext(PLAN_CONTEXT, project),
+        );
+        return holder.locked.result;
+      }
       const artifactDir = join(workDir, String(index));
       await mkdir(artifactDir, { recursive: true });
       const { result, planFile, planJson } = await planProject({
@@ -157,42 +192,46 @@ async function plan(
         timeoutMs: deps.stepTimeoutMs,
         signal: context.signal,
         masker: deps.masker,
+        extraArgs: job.extraArgs,
       });
       if (result.status === 'planned' && planFile && planJson) {
-        await deps.store.plans.put(planKey(pr, headSha, project), {
+        await deps.store.plans.put(key, {
           planFile,
           planJson,
           planText: result.planText ?? '',
-          createdAt: new Date().toISOString(),
+          createdAt: planId,
           tool: result.tool,
         });
       }
+      record(result);
       if (!context.signal.aborted) {
         await status(
           result.status === 'planned' ? 'success' : 'failure',
           projectDescription(result),
-          projectContext(project),
+          projectContext(PLAN_CONTEXT, project),
         );
       }
       return result;
     });
 
     if (context.signal.aborted) {
-      if (context.signal.reason === 'superseded') {
-        log.info('plan superseded by a newer commit; not reporting');
-        await forge.setCommitStatus(pr.repo, headSha, {
-          context: PLAN_CONTEXT,
-          state: 'error',
-          description: 'Superseded by a newer commit; that one is planned instead',
-        });
-      }
+      // Shutdown: throw, so the queue puts the job back instead of counting it done.
+      if (context.signal.reason !== 'superseded')
+        throw new Error('plan interrupted by shutdown; it runs again');
+      log.info('plan superseded by a newer commit; not reporting');
+      await forge.setCommitStatus(pr.repo, headSha, {
+        context: PLAN_CONTEXT,
+        state: 'error',
+        description: 'Superseded by a newer commit; that one is planned instead',
+      });
       return 'superseded';
     }
-    await publish(await render(deps, forge, pr, headSha, results, []));
+    await recordPlans(deps, pull, headSha, planned, job.target !== undefined || job.only !== undefined);
+    await publish(await render(results, []));
     const failed = results.filter((r) => r.status !== 'planned').length;
     await status(
       failed ? 'failure' : 'success',
-      failed ? `${failed} of ${results.length} projects failed to plan` : `${results.length} planned`,
+      failed ? `${failed} of ${results.length} projects could not be planned` : `${results.length} planned`,
     );
     return failed ? 'failed' : 'planned';
   } finally {
@@ -201,24 +240,86 @@ async function plan(
   }
 }
 
-async function render(
-  deps: PlanJobDeps,
-  forge: Forge,
-  pr: PullRequestRef,
+/** In lock mode `plan`, takes (or keeps) the project's lock for this PR; reports the holder when another PR has it. */
+async function takeLock(
+  deps: WorkerDeps,
+  rules: RepoRules,
+  pull: PullRequest,
   headSha: string,
-  results: ProjectPlanResult[],
-  pending: Project[],
-): Promise<string[]> {
-  const view = buildPlanView({ headSha, results, pending, commandHint: 'sluice plan' });
-  return renderPlanComment(view, {
-    templatesDir: deps.templatesDir,
-    maxLength: forge.capabilities.maxCommentLength,
-    marker: planMarker(pr),
+  project: Project,
+): Promise<{ fence?: number; locked?: { prNumber: number; result: ProjectPlanResult } }> {
+  if (rules.lockMode !== 'plan') return {};
+  const acquired = await deps.locks.acquire(lockKey(pull.ref.repo, project), {
+    prKey: prKey(pull.ref),
+    prNumber: pull.ref.number,
+    prUrl: pull.url,
+    author: pull.author,
+    headSha,
+    project: project.name,
+    dir: project.dir,
+    workspace: project.workspace,
   });
+  if (acquired.ok) return { fence: acquired.lock.fence };
+  const held = acquired.heldBy;
+  const tool = await deps.tool();
+  return {
+    locked: {
+      prNumber: held.prNumber,
+      result: {
+        project,
+        status: 'locked',
+        lockedBy: {
+          prNumber: held.prNumber,
+          prUrl: held.prUrl,
+          author: held.author,
+          headSha: held.headSha,
+          acquiredAt: held.acquiredAt,
+        },
+        tool: { name: tool.name, version: tool.version },
+        durationMs: 0,
+      },
+    },
+  };
+}
+
+/** Remembers what apply would run: the whole set for a full plan, merged into the earlier set for a targeted one. */
+async function recordPlans(
+  deps: WorkerDeps,
+  pull: PullRequest,
+  headSha: string,
+  planned: PlannedProject[],
+  targeted: boolean,
+): Promise<void> {
+  const key = prKey(pull.ref);
+  const previous = targeted ? await deps.store.pulls.get(key) : undefined;
+  const kept =
+    previous?.headSha === headSha
+      ? previous.projects.filter(
+          (p) => !planned.some((n) => n.name === p.name && n.workspace === p.workspace),
+        )
+      : [];
+  const state: PullState = {
+    pr: pull.ref,
+    headSha,
+    author: pull.author,
+    url: pull.url,
+    plannedAt: new Date().toISOString(),
+    projects: [...kept, ...planned].sort(
+      (a, b) => a.dir.localeCompare(b.dir) || a.workspace.localeCompare(b.workspace),
+    ),
+  };
+  await deps.store.pulls.put(key, state);
+}
+
+/** A commit that changes no project leaves nothing to apply: drop the plans and locks of earlier commits. */
+async function forgetPlans(deps: WorkerDeps, pr: PullRequestRef): Promise<void> {
+  await deps.store.pulls.delete(prKey(pr));
+  await deps.locks.releaseAll(prKey(pr));
 }
 
 function projectDescription(result: ProjectPlanResult): string {
   if (result.status === 'cancelled') return 'Cancelled';
+  if (result.status === 'locked') return `Locked by #${result.lockedBy?.prNumber}`;
   if (result.status === 'failed') return `Plan failed at ${result.error?.step ?? 'an unknown step'}`;
   const s = result.summary;
   if (!s || s.noChanges) return 'No changes';

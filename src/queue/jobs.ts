@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { prKey } from '../store/keys.js';
+import { prKey, repoKey } from '../store/keys.js';
 
 const RepoRefSchema = z.object({
   forge: z.string().min(1),
@@ -11,36 +11,102 @@ const RepoRefSchema = z.object({
   auth: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
 
+const PullRefSchema = z.object({ repo: RepoRefSchema, number: z.number().int().positive() });
 const ShaSchema = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a full commit SHA');
+
+/** Which projects a command names; none of them: every project the PR changes. */
+const TargetSchema = z.object({
+  project: z.string().optional(),
+  dir: z.string().optional(),
+  workspace: z.string().optional(),
+});
 
 export const PlanJobSchema = z.object({
   kind: z.literal('plan'),
-  pr: z.object({ repo: RepoRefSchema, number: z.number().int().positive() }),
+  pr: PullRefSchema,
   headSha: ShaSchema,
-  trigger: z.enum(['autoplan', 'command']),
+  /**
+   * autoplan: a push; command: `sluice plan`; stale: another PR applied a project this one plans;
+   * merged: the merged tree differs from the reviewed plan, so the merge commit is planned for review.
+   */
+  trigger: z.enum(['autoplan', 'command', 'stale', 'merged']),
   deliveryId: z.string().min(1),
   requestedBy: z.string().optional(),
+  target: TargetSchema.optional(),
+  /** Plan only these projects (by name) of the ones the PR changes. */
+  only: z.array(z.string()).optional(),
+  extraArgs: z.array(z.string()).optional(),
+  /** Why a stale re-plan happens, for the comment. */
+  note: z.string().optional(),
 });
 
+/** A comment that starts like a command; the worker parses it again with the repo's rules. */
+export const CommandJobSchema = z.object({
+  kind: z.literal('command'),
+  pr: PullRefSchema,
+  commentId: z.string().min(1),
+  author: z.string().min(1),
+  body: z.string(),
+  deliveryId: z.string().min(1),
+});
+
+export const ClosedJobSchema = z.object({
+  kind: z.literal('closed'),
+  pr: PullRefSchema,
+  merged: z.boolean(),
+  headSha: ShaSchema,
+  mergeSha: ShaSchema.optional(),
+  deliveryId: z.string().min(1),
+});
+
+/** Releases locks whose PR is no longer open (after a missed close, or a deleted branch). */
+export const ReconcileJobSchema = z.object({
+  kind: z.literal('reconcile'),
+  repo: RepoRefSchema.optional(),
+  deliveryId: z.string().min(1),
+});
+
+export const JobSchema = z.discriminatedUnion('kind', [
+  PlanJobSchema,
+  CommandJobSchema,
+  ClosedJobSchema,
+  ReconcileJobSchema,
+]);
+
 export type PlanJob = z.infer<typeof PlanJobSchema>;
-export type Job = PlanJob;
+export type CommandJob = z.infer<typeof CommandJobSchema>;
+export type ClosedJob = z.infer<typeof ClosedJobSchema>;
+export type ReconcileJob = z.infer<typeof ReconcileJobSchema>;
+export type Job = z.infer<typeof JobSchema>;
+export type PlanTarget = z.infer<typeof TargetSchema>;
 
 /** Job data is parsed again when a worker takes it: the queue is an edge too. */
 export function parseJob(data: unknown): Job {
-  return PlanJobSchema.parse(data);
+  return JobSchema.parse(data);
 }
 
 /**
  * The identity of a job: duplicate deliveries of the same change map to the same key.
- * forge + repo + PR + head SHA + command (+ delivery for explicit commands, which users may repeat).
+ * Autoplans: forge + repo + PR + head SHA. Everything a person asked for (commands) or that happens
+ * once per delivery carries the delivery id, so repeating a command runs it again.
  */
 export function jobKey(job: Job): string {
-  const parts = [prKey(job.pr), job.headSha, job.kind, job.trigger];
-  if (job.trigger === 'command') parts.push(job.deliveryId);
+  const parts: string[] = [job.kind];
+  if (job.kind === 'plan') {
+    parts.push(prKey(job.pr), job.headSha, job.trigger);
+    if (job.trigger !== 'autoplan') parts.push(job.deliveryId);
+  } else if (job.kind === 'reconcile') {
+    parts.push(job.repo ? repoKey(job.repo) : '*', job.deliveryId);
+  } else {
+    parts.push(prKey(job.pr), job.deliveryId);
+  }
   return `${job.kind}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 40)}`;
 }
 
-/** Jobs of one group supersede each other: only the newest generation (head SHA) is worth running. */
-export function supersession(job: Job): { group: string; generation: string } {
-  return { group: prKey(job.pr), generation: job.headSha };
+/**
+ * Plans of one PR supersede each other: only the newest head SHA is worth planning. Other jobs (an
+ * apply above all) are never cancelled by a newer push.
+ */
+export function supersession(job: Job): { group: string; generation: string } | undefined {
+  return job.kind === 'plan' ? { group: prKey(job.pr), generation: job.headSha } : undefined;
 }

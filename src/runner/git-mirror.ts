@@ -4,7 +4,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SluiceError } from '../errors.js';
-import type { CloneAccess, RepoRef } from '../forge/types.js';
+import type { ChangedFile, CloneAccess, RepoRef } from '../forge/types.js';
 import { repoKey } from '../store/keys.js';
 
 const run = promisify(execFile);
@@ -15,6 +15,10 @@ export interface Checkout {
   sha: string;
   /** Every file in the commit, repo-relative with POSIX separators. */
   listFiles(): Promise<string[]>;
+  /** The files that differ between `fromSha` and this commit, fetched when missing. */
+  diff(fromSha: string): Promise<ChangedFile[]>;
+  /** The files the base branch (at `baseSha`) changed since this commit branched off it. */
+  changedOnBase(baseSha: string): Promise<ChangedFile[]>;
   dispose(): Promise<void>;
 }
 
@@ -50,6 +54,17 @@ export class GitMirrors {
       sha,
       listFiles: async () =>
         (await git(mirror, ['ls-tree', '-r', '-z', '--name-only', sha], {})).split('\0').filter(Boolean),
+      diff: async (fromSha) => {
+        await this.#serial(mirror, () => this.#ensureCommit(mirror, access, fromSha, options.signal));
+        const out = await git(mirror, ['diff', '--name-status', '-z', '--no-renames', fromSha, sha], {});
+        return parseNameStatus(out);
+      },
+      changedOnBase: async (baseSha) => {
+        await this.#serial(mirror, () => this.#ensureCommit(mirror, access, baseSha, options.signal));
+        const base = (await git(mirror, ['merge-base', sha, baseSha], {})).trim();
+        const out = await git(mirror, ['diff', '--name-status', '-z', '--no-renames', base, baseSha], {});
+        return parseNameStatus(out);
+      },
       dispose: async () => {
         await rm(dir, { recursive: true, force: true });
         await this.#serial(mirror, () => git(mirror, ['worktree', 'prune'], {})).catch(() => {});
@@ -158,4 +173,16 @@ function gitMessage(error: unknown): string {
     .split('\n')
     .slice(-3)
     .join(' ');
+}
+
+/** `git diff --name-status -z --no-renames`: status and path, NUL-separated. */
+function parseNameStatus(out: string): ChangedFile[] {
+  const fields = out.split('\0').filter(Boolean);
+  const files: ChangedFile[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const code = fields[i]?.[0];
+    const path = fields[i + 1] as string;
+    files.push({ path, status: code === 'A' ? 'added' : code === 'D' ? 'removed' : 'modified' });
+  }
+  return files;
 }

@@ -35,7 +35,16 @@ export interface StepResult extends ProcessOutcome {
   argv: string[];
 }
 
-export type ProjectPlanStatus = 'planned' | 'failed' | 'cancelled';
+export type ProjectPlanStatus = 'planned' | 'failed' | 'cancelled' | 'locked';
+
+/** Who holds a project's lock, for the comment of a PR that could not plan it. */
+export interface LockedBy {
+  prNumber: number;
+  prUrl: string;
+  author: string;
+  headSha: string;
+  acquiredAt: string;
+}
 
 export interface ProjectPlanResult {
   project: Project;
@@ -46,6 +55,8 @@ export interface ProjectPlanResult {
   planText?: string;
   /** Present when status is "failed": the step that failed and its masked output. */
   error?: { step: string; message: string; output: string };
+  /** Present when status is "locked". */
+  lockedBy?: LockedBy;
   tool: { name: 'tofu' | 'terraform'; version: string };
   durationMs: number;
 }

@@ -1,5 +1,7 @@
-import type { Delivery } from '../forge/events.js';
+import { parseCommand } from '../commands/parse-command.js';
+import type { Delivery, ForgeEvent } from '../forge/events.js';
 import type { Logger } from '../logger.js';
+import type { Job } from '../queue/jobs.js';
 import type { JobQueue } from '../queue/types.js';
 import { prKey } from '../store/keys.js';
 import type { Store } from '../store/types.js';
@@ -23,6 +25,8 @@ export function createDeliveryAcceptor(deps: {
   queue: JobQueue;
   logger: Logger;
   metrics: Metrics;
+  /** `@<appName> plan` is a command too. */
+  appName: string;
 }): AcceptDelivery {
   const accept = acceptor(deps);
   return async (delivery) => {
@@ -32,23 +36,30 @@ export function createDeliveryAcceptor(deps: {
   };
 }
 
-function acceptor({ store, queue }: { store: Store; queue: JobQueue }): AcceptDelivery {
+function acceptor({
+  store,
+  queue,
+  appName,
+}: {
+  store: Store;
+  queue: JobQueue;
+  appName: string;
+}): AcceptDelivery {
   return async (delivery) => {
-    const event = delivery.event;
-    if (event?.kind !== 'pull_request.updated') return { outcome: 'ignored' };
+    const job = toJob(delivery, appName);
+    if (!job) return { outcome: 'ignored' };
     if (!(await store.deliveries.claim(delivery.forge, delivery.id))) return { outcome: 'duplicate' };
     try {
-      const key = prKey(event.pr);
-      const advanced = await store.heads.advance(key, { sha: event.headSha, updatedAt: event.updatedAt });
-      if (!advanced) return { outcome: 'stale' };
-      const { id } = await queue.enqueue({
-        kind: 'plan',
-        pr: event.pr,
-        headSha: event.headSha,
-        trigger: 'autoplan',
-        deliveryId: delivery.id,
-      });
-      await queue.supersede(key, event.headSha);
+      if (job.kind === 'plan') {
+        const key = prKey(job.pr);
+        const event = delivery.event as Extract<ForgeEvent, { kind: 'pull_request.updated' }>;
+        const advanced = await store.heads.advance(key, { sha: job.headSha, updatedAt: event.updatedAt });
+        if (!advanced) return { outcome: 'stale' };
+        const { id } = await queue.enqueue(job);
+        await queue.supersede(key, job.headSha);
+        return { outcome: 'enqueued', jobId: id };
+      }
+      const { id } = await queue.enqueue(job);
       return { outcome: 'enqueued', jobId: id };
     } catch (error) {
       // Let the forge's redelivery try again: nothing was enqueued for this delivery.
@@ -56,4 +67,38 @@ function acceptor({ store, queue }: { store: Store; queue: JobQueue }): AcceptDe
       throw error;
     }
   };
+}
+
+/** What a delivery asks the workers to do, if anything. Pure and cheap: no forge calls here. */
+function toJob(delivery: Delivery, appName: string): Job | undefined {
+  const event = delivery.event;
+  const deliveryId = delivery.id;
+  switch (event?.kind) {
+    case 'pull_request.updated':
+      return { kind: 'plan', pr: event.pr, headSha: event.headSha, trigger: 'autoplan', deliveryId };
+    case 'pull_request.closed':
+      return {
+        kind: 'closed',
+        pr: event.pr,
+        merged: event.merged,
+        headSha: event.headSha,
+        mergeSha: event.mergeSha,
+        deliveryId,
+      };
+    case 'comment.created':
+      // Conversation is dropped here; anything that looks like a command (even a wrong one) gets an answer.
+      if (parseCommand(event.body, { appName, atlantisAlias: true }).kind === 'ignored') return undefined;
+      return {
+        kind: 'command',
+        pr: event.pr,
+        commentId: event.commentId,
+        author: event.author,
+        body: event.body,
+        deliveryId,
+      };
+    case 'branch.deleted':
+      return { kind: 'reconcile', repo: event.repo, deliveryId };
+    default:
+      return undefined;
+  }
 }

@@ -19,3 +19,8 @@ export function planKey(
 ): string {
   return `${prKey(pr)}/${part(headSha)}/${part(project.name)}/${part(project.workspace)}`;
 }
+
+/** A workspace lock: repo + project dir + workspace + project name. */
+export function lockKey(repo: RepoRef, project: Pick<Project, 'name' | 'dir' | 'workspace'>): string {
+  return `${repoKey(repo)}/${part(project.dir)}/${part(project.workspace)}/${part(project.name)}`;
+}

@@ -1,3 +1,5 @@
+import type { PullRequestRef } from '../forge/types.js';
+
 /**
  * Backend-neutral storage. Implementations: Redis (src/store/redis/); an embedded one comes later.
  * Keys are plain strings built by src/store/keys.ts so every backend names things alike.
@@ -36,6 +38,40 @@ export interface PlanStore {
   get(key: string): Promise<PlanArtifact | undefined>;
 }
 
+/** What Sluice last planned for one project of a PR. */
+export interface PlannedProject {
+  name: string;
+  dir: string;
+  workspace: string;
+  /** Where the plan artifact is stored (keys.ts planKey). */
+  planKey: string;
+  /** Identifies this plan among re-plans of the same commit (the artifact's createdAt). */
+  planId: string;
+  status: 'planned' | 'failed' | 'locked' | 'cancelled';
+  noChanges: boolean;
+  /** The lock's fencing number when this plan holds the project's lock. */
+  fence?: number;
+  applied?: { at: string; outcome: 'applied' | 'failed' | 'interrupted'; by: string };
+}
+
+/** A PR's plans at its latest planned commit: what apply will run. */
+export interface PullState {
+  pr: PullRequestRef;
+  headSha: string;
+  author: string;
+  url: string;
+  plannedAt: string;
+  projects: PlannedProject[];
+}
+
+export interface PullStates {
+  get(prKey: string): Promise<PullState | undefined>;
+  put(prKey: string, state: PullState): Promise<void>;
+  delete(prKey: string): Promise<void>;
+  /** Every PR state of one repo (keys.ts repoKey), e.g. to find other PRs planning the same project. */
+  listByRepo(repoKey: string): Promise<PullState[]>;
+}
+
 export interface CommentIds {
   get(prKey: string, kind: string): Promise<string[]>;
   set(prKey: string, kind: string, ids: string[]): Promise<void>;
@@ -46,6 +82,7 @@ export interface Store {
   heads: HeadTracker;
   plans: PlanStore;
   comments: CommentIds;
+  pulls: PullStates;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

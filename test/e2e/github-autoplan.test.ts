@@ -46,7 +46,12 @@ describe('GitHub autoplan, end to end (real Redis, git, OpenTofu, sandbox)', () 
   beforeAll(async () => {
     keyDir = await mkdtemp(join(tmpdir(), 'sluice-key-'));
     keyPath = join(keyDir, 'app.pem');
-    h = await startHarness({ redisUrl: inject('redisUrl'), initialFiles: INITIAL });
+    // Several PRs here touch the same projects; locking is covered in github-apply.test.ts.
+    h = await startHarness({
+      redisUrl: inject('redisUrl'),
+      initialFiles: INITIAL,
+      env: { SLUICE_LOCK_MODE: 'off' },
+    });
     // The server's own private key, where a PR could try to reach it.
     await writeFile(keyPath, h.settings.github?.privateKey ?? '');
   });

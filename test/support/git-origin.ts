@@ -18,6 +18,8 @@ export interface GitOrigin {
   bareDir: string;
   /** Commits `files` on `branch` from `from` (a branch or SHA); null deletes, `{ symlink }` links. Returns the SHA. */
   commit(branch: string, files: FileSet, options?: { from?: string; message?: string }): Promise<string>;
+  /** Merges `branch` into `into` with a merge commit (as GitHub's merge button does); returns its SHA. */
+  merge(branch: string, into: string): Promise<string>;
   /** Points refs/pull/<n>/head at `sha`, like GitHub does. */
   setPullHead(number: number, sha: string): Promise<void>;
   /** What changed between base and head, in GitHub's files-list shape. */
@@ -83,6 +85,13 @@ export async function createGitOrigin(initial: Record<string, string>): Promise<
       }
       await git('commit', '-q', '--allow-empty', '-m', options.message ?? `change on ${branch}`);
       await git('push', '-q', '-f', 'origin', `HEAD:refs/heads/${branch}`);
+      return git('rev-parse', 'HEAD');
+    },
+    async merge(branch, into) {
+      await git('fetch', '-q', 'origin');
+      await git('checkout', '-q', '-B', into, `origin/${into}`);
+      await git('merge', '-q', '--no-ff', '-m', `Merge branch ${branch}`, `origin/${branch}`);
+      await git('push', '-q', 'origin', `HEAD:refs/heads/${into}`);
       return git('rev-parse', 'HEAD');
     },
     async setPullHead(number, sha) {

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { createMasker } from '../../src/runner/mask.js';
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github/fake-github.js';
 import { createGitOrigin, type FileSet, type GitOrigin } from './git-origin.js';
-import { pullRequestEvent, signDelivery } from './github-webhooks.js';
+import { issueCommentEvent, pullRequestEvent, signDelivery } from './github-webhooks.js';
 
 export const OWNER = 'acme';
 export const REPO = 'infra';
@@ -36,6 +36,25 @@ export interface Harness {
   deliver(name: string, payload: object, deliveryId?: string): Promise<Response>;
   openPullRequest(number: number, files: FileSet): Promise<PullRequestHandle>;
   push(pr: PullRequestHandle, files: FileSet): Promise<PullRequestHandle>;
+  /** A person comments on the PR (delivered as GitHub does); returns the comment id. */
+  comment(number: number, body: string, author?: string): Promise<number>;
+  /** A reviewer approves the PR's current head. */
+  approve(pr: PullRequestHandle, reviewer?: string): void;
+  /** Merges the PR into main in the origin (a real merge commit) and delivers `closed` with merged. */
+  merge(pr: PullRequestHandle): Promise<string>;
+  /** Closes the PR without merging. */
+  closePullRequest(pr: PullRequestHandle): Promise<void>;
+  /** Commits straight to main (someone else's change landing first). */
+  pushToMain(files: FileSet): Promise<string>;
+  /** Waits until `context` on `sha` is set and not pending. */
+  statusDone(
+    sha: string,
+    context: string,
+    timeoutMs?: number,
+  ): Promise<{ state: string; description: string }>;
+  /** Sluice's replies (usage, refusals, unlock lists) on a PR, oldest first. */
+  replies(number: number): string[];
+  applyComments(number: number): string[];
   /** Waits until `sluice/plan` on `sha` is no longer pending. */
   planDone(sha: string, timeoutMs?: number): Promise<{ state: string; description: string }>;
   planComments(number: number): Array<{ id: number; body: string }>;
@@ -93,6 +112,19 @@ export async function startHarness(options: {
     return post(signed.headers, signed.body);
   };
   const repoOpts = { owner: OWNER, repo: REPO, installationId: INSTALLATION_ID };
+  const statusDone = async (sha: string, context: string, timeoutMs = 90_000) => {
+    let status: { state: string; description: string } | undefined;
+    await fake.waitFor(
+      () => {
+        const s = fake.latestStatuses(OWNER, REPO, sha).get(context);
+        status =
+          s && s.state !== 'pending' ? { state: s.state, description: s.description ?? '' } : undefined;
+        return Boolean(status);
+      },
+      { timeoutMs },
+    );
+    return status as { state: string; description: string };
+  };
 
   return {
     fake,
@@ -148,18 +180,75 @@ export async function startHarness(options: {
       );
       return next;
     },
-    async planDone(sha, timeoutMs = 90_000) {
-      let status: { state: string; description: string } | undefined;
-      await fake.waitFor(
-        () => {
-          const s = fake.latestStatuses(OWNER, REPO, sha).get('sluice/plan');
-          status =
-            s && s.state !== 'pending' ? { state: s.state, description: s.description ?? '' } : undefined;
-          return Boolean(status);
-        },
-        { timeoutMs },
+    planDone(sha, timeoutMs = 90_000) {
+      return statusDone(sha, 'sluice/plan', timeoutMs);
+    },
+    statusDone,
+    async comment(number, body, author = 'dev') {
+      const { id } = fake.addComment(OWNER, REPO, number, author, body);
+      await deliver('issue_comment', issueCommentEvent({ ...repoOpts, number, body, author, commentId: id }));
+      return id;
+    },
+    approve(pr, reviewer = 'reviewer') {
+      fake.addReview({
+        owner: OWNER,
+        repo: REPO,
+        number: pr.number,
+        user: reviewer,
+        state: 'APPROVED',
+        commitId: pr.headSha,
+      });
+    },
+    async merge(pr) {
+      const mergeSha = await origin.merge(pr.branch, 'main');
+      fake.updatePullRequest({
+        owner: OWNER,
+        repo: REPO,
+        number: pr.number,
+        state: 'merged',
+        mergeCommitSha: mergeSha,
+      });
+      await deliver(
+        'pull_request',
+        pullRequestEvent('closed', {
+          ...repoOpts,
+          number: pr.number,
+          headSha: pr.headSha,
+          baseSha: pr.baseSha,
+          branch: pr.branch,
+          merged: true,
+          mergeSha,
+        }),
       );
-      return status as { state: string; description: string };
+      return mergeSha;
+    },
+    async closePullRequest(pr) {
+      fake.updatePullRequest({ owner: OWNER, repo: REPO, number: pr.number, state: 'closed' });
+      await deliver(
+        'pull_request',
+        pullRequestEvent('closed', {
+          ...repoOpts,
+          number: pr.number,
+          headSha: pr.headSha,
+          baseSha: pr.baseSha,
+          branch: pr.branch,
+        }),
+      );
+    },
+    pushToMain(files) {
+      return origin.commit('main', files, { from: 'main' });
+    },
+    replies(number) {
+      return fake
+        .comments(OWNER, REPO, number)
+        .filter((c) => c.body.includes('<!-- sluice:reply'))
+        .map((c) => c.body);
+    },
+    applyComments(number) {
+      return fake
+        .comments(OWNER, REPO, number)
+        .filter((c) => c.body.includes('<!-- sluice:apply'))
+        .map((c) => c.body);
     },
     planComments(number) {
       return fake

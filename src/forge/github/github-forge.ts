@@ -7,9 +7,11 @@ import type {
   Comment,
   CommitStatus,
   Forge,
+  Mergeability,
   Permission,
   PullRequest,
   PullRequestRef,
+  Reaction,
   RepoRef,
 } from '../types.js';
 import { GITHUB } from './map-webhook.js';
@@ -197,6 +199,47 @@ export class GitHubForge implements Forge {
         throw error;
       }
     });
+  }
+
+  async react(pr: PullRequestRef, commentId: string, reaction: Reaction): Promise<void> {
+    const { owner, name } = pr.repo;
+    await this.#call(pr.repo, 'react to a comment', (octokit) =>
+      octokit.rest.reactions.createForIssueComment({
+        owner,
+        repo: name,
+        comment_id: Number(commentId),
+        content: reaction === 'seen' ? 'eyes' : 'confused',
+      }),
+    );
+  }
+
+  getMergeability(pr: PullRequestRef, ignore: (context: string) => boolean): Promise<Mergeability> {
+    const { owner, name } = pr.repo;
+    return this.#call(pr.repo, 'read mergeability', async (octokit) => {
+      const { data: pull } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: pr.number });
+      const reasons: string[] = [];
+      if (pull.draft) reasons.push('it is a draft');
+      if (pull.mergeable === false || pull.mergeable_state === 'dirty')
+        reasons.push('it has merge conflicts');
+      // mergeable_state "blocked" also counts Sluice's own pending status; judge the other statuses instead.
+      const { data: combined } = await octokit.rest.repos.getCombinedStatusForRef({
+        owner,
+        repo: name,
+        ref: pull.head.sha,
+      });
+      for (const status of combined.statuses) {
+        if (ignore(status.context) || status.state === 'success') continue;
+        reasons.push(`status \`${status.context}\` is ${status.state}`);
+      }
+      return { mergeable: reasons.length === 0, reasons };
+    });
+  }
+
+  async merge(pr: PullRequestRef, sha: string): Promise<void> {
+    const { owner, name } = pr.repo;
+    await this.#call(pr.repo, 'merge the pull request', (octokit) =>
+      octokit.rest.pulls.merge({ owner, repo: name, pull_number: pr.number, sha }),
+    );
   }
 
   cloneAccess(repo: RepoRef): Promise<CloneAccess> {

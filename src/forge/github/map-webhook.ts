@@ -74,6 +74,7 @@ export function mapGithubWebhook(name: string, payload: Payload): ForgeEvent | u
         merged: pull.merged ?? false,
         headSha: pull.head.sha,
         mergeSha: pull.merge_commit_sha ?? undefined,
+        updatedAt: pull.updated_at,
       };
     }
     return undefined;

@@ -30,7 +30,8 @@ export async function startBullmqWorkers(options: BullmqWorkersOptions): Promise
         throw new UnrecoverableError(`invalid job data: ${(error as Error).message}`);
       }
       const id = bullJob.id ?? 'unknown';
-      running.set(id, supersession(job));
+      const mark = supersession(job);
+      if (mark) running.set(id, mark);
       try {
         const attempt = bullJob.attemptsMade + 1;
         await handler(job, {

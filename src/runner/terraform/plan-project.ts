@@ -1,11 +1,12 @@
-import { mkdir, realpath } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Project } from '../../projects/types.js';
 import type { Masker } from '../mask.js';
 import { readRegularFile } from '../read-regular-file.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ToolInfo } from '../tools.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
+import { insideCheckout, stepError, stepRunner, workspaceSteps } from './steps.js';
 import { summarizePlan } from './summarize-plan.js';
 
 const MAX_PLAN_FILE = 256 * 1024 * 1024;
@@ -37,7 +38,7 @@ export interface PlanProjectOutcome {
 
 /** init → workspace → plan -out → show -json → show, each a sandboxed step; stops at the first failure. */
 export async function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
-  const { project, tool, masker } = options;
+  const { project, tool } = options;
   const started = Date.now();
   const toolRef = { name: tool.name, version: tool.version };
   const done = (partial: Omit<ProjectPlanResult, 'project' | 'tool' | 'durationMs'>, extra = {}) => ({
@@ -59,58 +60,19 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
   const home = join(options.artifactDir, 'home');
   const planPath = join(options.artifactDir, 'plan.tfplan');
   await mkdir(home, { recursive: true });
-  await mkdir(options.providerCacheDir, { recursive: true });
 
-  const step = async (name: string, args: string[]): Promise<StepResult> => {
-    const argv = [tool.path, ...args];
-    const raw = await options.sandbox.run({
-      argv,
-      cwd: projectDir,
-      writable: [options.checkoutDir, options.artifactDir, options.providerCacheDir],
-      readOnly: [dirname(tool.path)],
-      env: {
-        PATH: `${dirname(tool.path)}:/usr/local/bin:/usr/bin:/bin`,
-        HOME: home,
-        TMPDIR: '/tmp',
-        LANG: 'C.UTF-8',
-        TF_IN_AUTOMATION: '1',
-        TF_INPUT: '0',
-        CHECKPOINT_DISABLE: '1',
-        TF_PLUGIN_CACHE_DIR: options.providerCacheDir,
-      },
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      maxOutputBytes: name === 'show-json' ? MAX_PLAN_JSON : undefined,
-    });
-    return {
-      name,
-      argv: [tool.name, ...args],
-      exitCode: raw.exitCode,
-      stdout: masker.mask(raw.stdout),
-      stderr: masker.mask(raw.stderr),
-      durationMs: raw.durationMs,
-      timedOut: raw.timedOut,
-      cancelled: raw.cancelled,
-    };
-  };
+  const step = stepRunner({ ...options, projectDir, home });
 
   const steps: Array<[string, string[]]> = [
     ['init', ['init', '-input=false', '-no-color']],
-    ...(project.workspace === 'default'
-      ? []
-      : [
-          ['workspace', ['workspace', 'select', '-or-create=true', '-no-color', project.workspace]] as [
-            string,
-            string[],
-          ],
-        ]),
+    ...workspaceSteps(project.workspace),
     ['plan', ['plan', '-input=false', '-no-color', `-out=${planPath}`, ...(options.extraArgs ?? [])]],
     ['show-json', ['show', '-json', '-no-color', planPath]],
     ['show', ['show', '-no-color', planPath]],
   ];
   const outputs = new Map<string, StepResult>();
   for (const [name, args] of steps) {
-    const result = await step(name, args);
+    const result = await step(name, args, name === 'show-json' ? MAX_PLAN_JSON : undefined);
     if (result.cancelled) return done({ status: 'cancelled' });
     if (result.timedOut || result.exitCode !== 0)
       return done({ status: 'failed', error: stepError(result, options.timeoutMs) });
@@ -135,36 +97,4 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     { status: 'planned', summary, planText: outputs.get('show')?.stdout ?? '' },
     { planFile, planJson },
   );
-}
-
-/** The project's directory inside the checkout, or undefined when it is missing or resolves outside. */
-async function insideCheckout(checkoutDir: string, dir: string): Promise<string | undefined> {
-  try {
-    const root = await realpath(checkoutDir);
-    const real = await realpath(join(root, dir));
-    const rel = relative(root, real);
-    return rel.startsWith('..') || rel.startsWith('/') ? undefined : real;
-  } catch {
-    return undefined;
-  }
-}
-
-function stepError(result: StepResult, timeoutMs: number): NonNullable<ProjectPlanResult['error']> {
-  const output = [result.stderr, result.stdout].filter((s) => s.trim()).join('\n');
-  if (result.timedOut) {
-    return {
-      step: result.name,
-      message: `\`${result.argv.slice(0, 2).join(' ')}\` ran longer than ${Math.round(timeoutMs / 1000)} s and was stopped.`,
-      output,
-    };
-  }
-  const errorLine = output
-    .split('\n')
-    .map((line) => line.replace(/^[│╷╵|\s]+/, '').trim())
-    .find((line) => line.startsWith('Error:'));
-  return {
-    step: result.name,
-    message: errorLine ?? `\`${result.argv.slice(0, 2).join(' ')}\` exited with code ${result.exitCode}.`,
-    output,
-  };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { repoKey } from '../keys.js';
 import type {
   CommentIds,
   DeliveryLog,
@@ -7,6 +8,8 @@ import type {
   HeadTracker,
   PlanArtifact,
   PlanStore,
+  PullState,
+  PullStates,
   Store,
 } from '../types.js';
 
@@ -103,6 +106,35 @@ export class RedisStore implements Store {
         'EX',
         COMMENT_TTL,
       );
+    },
+  };
+
+  readonly pulls: PullStates = {
+    get: async (prKey) => {
+      const raw = await this.#redis.get(this.#key('pull', prKey));
+      return raw ? (JSON.parse(raw) as PullState) : undefined;
+    },
+    put: async (prKey, state) => {
+      await this.#redis
+        .multi()
+        .set(this.#key('pull', prKey), JSON.stringify(state), 'EX', PLAN_TTL)
+        .sadd(this.#key('pulls', repoKey(state.pr.repo)), prKey)
+        .exec();
+    },
+    delete: async (prKey) => {
+      const raw = await this.#redis.get(this.#key('pull', prKey));
+      const multi = this.#redis.multi().del(this.#key('pull', prKey));
+      if (raw) multi.srem(this.#key('pulls', repoKey((JSON.parse(raw) as PullState).pr.repo)), prKey);
+      await multi.exec();
+    },
+    listByRepo: async (repo) => {
+      const index = this.#key('pulls', repo);
+      const keys = await this.#redis.smembers(index);
+      if (keys.length === 0) return [];
+      const raws = await this.#redis.mget(keys.map((k) => this.#key('pull', k)));
+      const gone = keys.filter((_, i) => !raws[i]);
+      if (gone.length) await this.#redis.srem(index, ...gone);
+      return raws.filter((r): r is string => Boolean(r)).map((r) => JSON.parse(r) as PullState);
     },
   };
 

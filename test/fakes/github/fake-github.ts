@@ -64,6 +64,8 @@ export interface FakeGitHub {
   addPullRequest(options: AddPullRequestOptions): PullRecord;
   updatePullRequest(options: UpdatePullRequestOptions): PullRecord;
   addReview(options: AddReviewOptions): ReviewRecord;
+  /** A comment a person wrote on the PR (Sluice's own are created through the API). */
+  addComment(owner: string, repo: string, number: number, user: string, body: string): CommentView;
   setPermission(owner: string, repo: string, user: string, level: PermissionLevel): void;
   setFile(owner: string, repo: string, ref: string, path: string, content: string | Buffer): void;
   pullRequest(owner: string, repo: string, number: number): PullRecord | undefined;
@@ -146,6 +148,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     addPullRequest: (o) => state.addPullRequest(o),
     updatePullRequest: (o) => state.updatePullRequest(o),
     addReview: (o) => state.addReview(o),
+    addComment: (owner, repo, number, user, body) => {
+      const { id, created_at, updated_at } = state.addComment(repoOf(owner, repo), number, user, body);
+      return { id, body, user, created_at, updated_at };
+    },
     setPermission: (owner, repo, user, level) => state.setPermission(owner, repo, user, level),
     setFile: (owner, repo, ref, path, content) => state.setFile(owner, repo, ref, path, content),
     pullRequest: (owner, repo, number) => state.pull(owner, repo, number),

@@ -5,6 +5,7 @@ import { paginate } from './pagination.js';
 import {
   BOT_LOGIN,
   collaboratorPermission,
+  combinedStatus,
   commitStatus,
   contentFile,
   diffEntry,
@@ -198,6 +199,13 @@ export const handlers: Record<string, Handler> = {
       target_url: body.target_url ?? null,
     });
     return { status: 201, body: commitStatus(ctx.urls, repo, status) };
+  },
+
+  'repos/get-combined-status-for-ref'(ctx) {
+    const repo = repoOf(ctx);
+    // Sluice asks by commit SHA; branch names are not resolved here.
+    const sha = str(ctx, 'ref');
+    return { status: 200, body: combinedStatus(ctx.urls, repo, sha, ctx.state.statuses(repo, sha)) };
   },
 
   'repos/get-collaborator-permission-level'(ctx) {

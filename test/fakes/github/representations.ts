@@ -313,6 +313,30 @@ export function commitStatus(urls: Urls, repo: RepoRecord, status: StatusRecord)
   };
 }
 
+/** GitHub's combined status: failure if any latest status failed, pending if any is pending, else success. */
+export function combinedStatus(urls: Urls, repo: RepoRecord, sha: string, statuses: StatusRecord[]) {
+  const latest = [...new Map(statuses.map((s) => [s.context, s])).values()];
+  const states = new Set(latest.map((s) => s.state));
+  const state =
+    states.has('failure') || states.has('error')
+      ? 'failure'
+      : states.has('pending') || latest.length === 0
+        ? 'pending'
+        : 'success';
+  return {
+    state,
+    statuses: latest.map((s) => {
+      const { creator: _creator, ...rest } = commitStatus(urls, repo, s);
+      return rest;
+    }),
+    sha,
+    total_count: latest.length,
+    repository: repository(urls, repo),
+    commit_url: `${urls.api}/repos/${repo.owner}/${repo.name}/commits/${sha}`,
+    url: `${urls.api}/repos/${repo.owner}/${repo.name}/commits/${sha}/status`,
+  };
+}
+
 export function reaction(urls: Urls, record: ReactionRecord) {
   return {
     id: record.id,

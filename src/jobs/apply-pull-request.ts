@@ -1,0 +1,459 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ApplyProjectView, buildApplyView } from '../comments/apply-view.js';
+import { codeSpan } from '../comments/markdown.js';
+import { kindMarker } from '../comments/markers.js';
+import { renderApplyComment } from '../comments/render.js';
+import type { ApplyRequirement } from '../config/rules.js';
+import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
+import type { Logger } from '../logger.js';
+import { discoverProjects } from '../projects/discover.js';
+import type { Project } from '../projects/types.js';
+import type { PlanTarget } from '../queue/jobs.js';
+import type { Checkout } from '../runner/git-mirror.js';
+import { applyProject } from '../runner/terraform/apply-project.js';
+import { lockKey, prKey, repoKey } from '../store/keys.js';
+import type { PlannedProject } from '../store/types.js';
+import { unmetRequirements } from './apply-requirements.js';
+import { loadRepoConfig } from './load-repo-config.js';
+import { projectContext } from './plan-pull-request.js';
+import { publishComment } from './publish-comment.js';
+import { reply } from './reply.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+export const APPLY_CONTEXT = 'sluice/apply';
+/** Sluice's own statuses never block its own apply. */
+export const isSluiceContext = (context: string) => context.startsWith('sluice/');
+
+export interface ApplyRequest {
+  pr: PullRequestRef;
+  /** `merge`: the PR was just merged; `comment`: someone allowed to apply commented `sluice apply`. */
+  trigger: 'merge' | 'comment';
+  requestedBy: string;
+  target?: PlanTarget;
+  /** Distinguishes this apply run (the delivery that caused it), for follow-up job ids. */
+  runId: string;
+  signal: AbortSignal;
+}
+
+export type ApplyOutcome = 'applied' | 'failed' | 'refused' | 'nothing' | 'replanned';
+
+/**
+ * Applies a PR's reviewed plans — never anything else. Checks that the plans are for what the PR is
+ * now, the apply requirements, the merged tree (merge mode) and each project's lock fence; claims each
+ * plan once so a retried or crashed job can never apply it twice; then reports on the PR.
+ */
+export async function applyPullRequest(
+  deps: WorkerDeps,
+  forge: Forge,
+  request: ApplyRequest,
+  log: Logger,
+): Promise<ApplyOutcome> {
+  const { pr } = request;
+  const key = prKey(pr);
+  const rules = deps.rules(pr.repo);
+  const pull = await forge.getPullRequest(pr);
+  const state = await deps.store.pulls.get(key);
+  const merged = pull.state === 'merged';
+  const statusSha = merged && pull.mergeCommitSha ? pull.mergeCommitSha : pull.headSha;
+  const status = (state: 'pending' | 'success' | 'failure', description: string, context = APPLY_CONTEXT) =>
+    forge.setCommitStatus(pr.repo, statusSha, { context, state, description, targetUrl: deps.publicUrl });
+
+  const pending = (state?.projects ?? []).filter(
+    (p) => p.status === 'planned' && p.applied?.outcome !== 'applied' && matchesTarget(p, request.target),
+  );
+  const toApply = pending.filter((p) => !p.noChanges);
+  if (!state || toApply.length === 0) {
+    if (request.trigger === 'merge') {
+      await releaseEverything(deps, pr);
+    } else {
+      await reply(
+        forge,
+        pr,
+        state
+          ? 'Nothing to apply: every planned project has no changes or is already applied.'
+          : 'Nothing to apply: this pull request has no reviewed plan yet. Comment `sluice plan` first.',
+      );
+    }
+    return 'nothing';
+  }
+
+  // A plan is valid only for the commit it was made from.
+  const plannedMergeCommit = merged && state.headSha === pull.mergeCommitSha;
+  if (state.headSha !== pull.headSha && !plannedMergeCommit) {
+    return replan(deps, forge, pull, request, toApply, {
+      why: `The plans are for \`${state.headSha.slice(0, 7)}\` but the pull request is at \`${pull.headSha.slice(0, 7)}\`.`,
+    });
+  }
+
+  // Requirements. After a merge only approval still means something; mergeable and undiverged are moot.
+  const required: ApplyRequirement[] = merged
+    ? rules.applyRequirements.filter((r) => r === 'approved')
+    : rules.applyRequirements;
+  const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), state.headSha, {
+    signal: request.signal,
+  });
+  const workDir = join(deps.dataDir, 'jobs', `apply-${request.runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  try {
+    const unmet = unmetRequirements(required, {
+      author: pull.author,
+      headSha: pull.headSha,
+      approvals: required.includes('approved') ? await forge.listApprovals(pr) : [],
+      mergeability: required.includes('mergeable')
+        ? await forge.getMergeability(pr, isSluiceContext)
+        : undefined,
+      divergedProjects: required.includes('undiverged') ? await diverged(checkout, pull, toApply) : undefined,
+    });
+    if (unmet.length > 0) {
+      const intro = merged
+        ? `This pull request was merged without meeting its apply requirements, so Sluice did not apply it. The locks stay until someone resolves it: fix the requirement and comment \`sluice apply\`, or \`sluice unlock\`.`
+        : 'Sluice cannot apply yet:';
+      await reply(forge, pr, [intro, '', ...unmet.map((u) => `- ${u.message}`)].join('\n'));
+      await status('failure', `Not applied: ${unmet.map((u) => u.requirement).join(', ')} not met`);
+      return 'refused';
+    }
+
+    // Merge mode: the merged tree must be the planned tree for every project.
+    if (merged && !plannedMergeCommit && pull.mergeCommitSha) {
+      const stale = await changedByMerge(
+        deps,
+        forge,
+        pr,
+        pull.mergeCommitSha,
+        state.headSha,
+        toApply,
+        request.signal,
+      );
+      if (stale.length > 0) {
+        return replan(deps, forge, pull, request, stale, {
+          why: `The base branch changed ${stale.map((p) => codeSpan(p.name)).join(', ')} before the merge, so the merged result is not what was reviewed.`,
+          sha: pull.mergeCommitSha,
+        });
+      }
+    }
+
+    const tool = await deps.tool();
+    const views: ApplyProjectView[] = [];
+    await status('pending', `Applying ${toApply.length} project${toApply.length === 1 ? '' : 's'}…`);
+    for (const [index, planned] of toApply.entries()) {
+      const project: Project = {
+        name: planned.name,
+        dir: planned.dir,
+        workspace: planned.workspace,
+        type: 'terraform',
+        reason: 'config',
+      };
+      const context = projectContext(APPLY_CONTEXT, project);
+      const view = await applyOne(deps, {
+        forge,
+        pull,
+        planned,
+        project,
+        checkout,
+        artifactDir: join(workDir, String(index)),
+        tool,
+        request,
+        log,
+        setStatus: (s, d) => status(s, d, context),
+      });
+      views.push(view);
+      if (view.outcome === 'applied') {
+        planned.applied = { at: new Date().toISOString(), outcome: 'applied', by: request.requestedBy };
+      } else if (view.outcome === 'interrupted') {
+        planned.applied = { at: new Date().toISOString(), outcome: 'interrupted', by: request.requestedBy };
+      }
+      await deps.store.pulls.put(key, state);
+    }
+
+    const failed = views.filter((v) => v.outcome !== 'applied');
+    await publishComment({
+      forge,
+      pr,
+      kind: 'apply',
+      marker: kindMarker('apply'),
+      parts: await renderApplyComment(
+        buildApplyView({
+          sha: state.headSha,
+          projects: views,
+          trigger: request.trigger,
+          requestedBy: request.requestedBy,
+        }),
+        {
+          templatesDir: deps.templatesDir,
+          maxLength: forge.capabilities.maxCommentLength,
+          marker: kindMarker('apply'),
+        },
+      ),
+      ids: deps.store.comments,
+    });
+    await status(
+      failed.length ? 'failure' : 'success',
+      failed.length ? `${failed.length} of ${views.length} projects not applied` : `${views.length} applied`,
+    );
+
+    const stale = views.filter((v) => v.outcome === 'stale');
+    if (stale.length > 0) {
+      await replan(
+        deps,
+        forge,
+        pull,
+        request,
+        toApply.filter((p) => stale.some((v) => v.project.name === p.name)),
+        {
+          why: 'The tool reported the saved plan stale: the state changed since the plan.',
+          sha: merged ? statusSha : undefined,
+          quiet: true,
+        },
+      );
+    }
+    const allDone = state.projects.every(
+      (p) => p.status !== 'planned' || p.noChanges || p.applied?.outcome === 'applied',
+    );
+    if (merged && allDone) await releaseEverything(deps, pr);
+    // After the release, so the re-plans can take the locks.
+    await replanOthers(
+      deps,
+      pr,
+      views.filter((v) => v.outcome === 'applied').map((v) => v.project),
+      request.runId,
+    );
+    if (!merged && allDone && rules.automerge && rules.applyMode === 'comment') {
+      await forge.merge(pr, pull.headSha);
+      log.info('automerged after every project was applied');
+    }
+    return failed.length ? 'failed' : 'applied';
+  } finally {
+    await checkout.dispose();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function applyOne(
+  deps: WorkerDeps,
+  input: {
+    forge: Forge;
+    pull: PullRequest;
+    planned: PlannedProject;
+    project: Project;
+    checkout: Checkout;
+    artifactDir: string;
+    tool: Awaited<ReturnType<WorkerDeps['tool']>>;
+    request: ApplyRequest;
+    log: Logger;
+    setStatus: (state: 'pending' | 'success' | 'failure', description: string) => Promise<void>;
+  },
+): Promise<ApplyProjectView> {
+  const { pull, planned, project, request } = input;
+  const prKeyValue = prKey(pull.ref);
+  const rules = deps.rules(pull.ref.repo);
+  const view = (outcome: ApplyProjectView['outcome'], message: string, output = ''): ApplyProjectView => ({
+    project,
+    outcome,
+    message,
+    output,
+  });
+
+  // The lock is the PR's: in `plan` mode it must still carry the fence the plan saw.
+  const lk = lockKey(pull.ref.repo, project);
+  if (rules.lockMode === 'plan') {
+    if (planned.fence === undefined || !(await deps.locks.checkFence(lk, prKeyValue, planned.fence))) {
+      const holder = await deps.locks.get(lk);
+      await input.setStatus('failure', 'Not applied: the lock moved');
+      return view(
+        'refused',
+        holder && holder.prKey !== prKeyValue
+          ? `Not applied: #${holder.prNumber} holds this project's lock now. Plan again once it is released.`
+          : 'Not applied: this plan no longer holds the lock it was made under. Comment `sluice plan` to plan again.',
+      );
+    }
+  } else if (rules.lockMode === 'apply') {
+    const taken = await deps.locks.acquire(lk, {
+      prKey: prKeyValue,
+      prNumber: pull.ref.number,
+      prUrl: pull.url,
+      author: pull.author,
+      headSha: pull.headSha,
+      project: project.name,
+      dir: project.dir,
+      workspace: project.workspace,
+    });
+    if (!taken.ok) {
+      await input.setStatus('failure', `Not applied: locked by #${taken.heldBy.prNumber}`);
+      return view('refused', `Not applied: #${taken.heldBy.prNumber} holds this project's lock.`);
+    }
+  }
+
+  // Each reviewed plan runs at most once, whatever happens to this worker.
+  const claim = `${planned.planKey}@${planned.planId}`;
+  if (!(await deps.store.deliveries.claim('apply', claim))) {
+    await input.setStatus('failure', 'Interrupted; check the state');
+    return view(
+      'interrupted',
+      'An earlier apply of this plan was interrupted before it reported back, so Sluice will not run it again. Check the state (e.g. `tofu state list`), then comment `sluice plan` and apply the new plan.',
+    );
+  }
+  const artifact = await deps.store.plans.get(planned.planKey);
+  if (!artifact) {
+    await deps.store.deliveries.release('apply', claim);
+    await input.setStatus('failure', 'The saved plan expired');
+    return view(
+      'failed',
+      'The saved plan is no longer stored. Comment `sluice plan`, review the new plan, then apply.',
+    );
+  }
+  await input.setStatus('pending', 'Applying…');
+  await mkdir(input.artifactDir, { recursive: true });
+  const outcome = await applyProject({
+    project,
+    checkoutDir: input.checkout.dir,
+    artifactDir: input.artifactDir,
+    planFile: artifact.planFile,
+    tool: input.tool,
+    sandbox: deps.sandbox,
+    providerCacheDir: join(deps.dataDir, 'plugin-cache'),
+    timeoutMs: deps.stepTimeoutMs,
+    signal: request.signal,
+    masker: deps.masker,
+  });
+  input.log.info(
+    { project: project.name, status: outcome.status, ms: outcome.durationMs },
+    'apply step done',
+  );
+  if (outcome.status === 'applied') {
+    await input.setStatus('success', 'Applied');
+    return view('applied', 'Applied.', outcome.output);
+  }
+  // Nothing was changed by a refused plan, and a failed apply may be retried: allow another run.
+  await deps.store.deliveries.release('apply', claim);
+  if (outcome.status === 'stale') {
+    await input.setStatus('failure', 'The saved plan is stale; planning again');
+    return view(
+      'stale',
+      'The saved plan is stale: the state changed since it was made. Sluice is planning again.',
+      outcome.output,
+    );
+  }
+  await input.setStatus('failure', `Apply failed at ${outcome.error?.step ?? 'apply'}`);
+  return view(
+    'failed',
+    `${outcome.error?.message ?? 'Apply failed.'} The lock stays; fix the cause and comment \`sluice apply\` to retry.`,
+    outcome.error?.output ?? outcome.output,
+  );
+}
+
+/** Projects whose planned result the merge changed: the diff from the reviewed head to the merge commit touches them. */
+async function changedByMerge(
+  deps: WorkerDeps,
+  forge: Forge,
+  pr: PullRequestRef,
+  mergeSha: string,
+  headSha: string,
+  projects: PlannedProject[],
+  signal: AbortSignal,
+): Promise<PlannedProject[]> {
+  const merge = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), mergeSha, { signal });
+  try {
+    const changed = await merge.diff(headSha);
+    if (changed.length === 0) return [];
+    const loaded = await loadRepoConfig(merge);
+    const affected = discoverProjects({
+      changedFiles: changed,
+      repoFiles: loaded.ok ? loaded.repoFiles : await merge.listFiles(),
+      readFile: loaded.ok ? loaded.read : () => undefined,
+      config: loaded.ok ? loaded.config : undefined,
+    });
+    return projects.filter((p) => affected.some((a) => a.dir === p.dir && a.workspace === p.workspace));
+  } finally {
+    await merge.dispose();
+  }
+}
+
+/** Names of projects whose files the base branch changed since the PR branched off. */
+async function diverged(
+  checkout: Checkout,
+  pull: PullRequest,
+  projects: PlannedProject[],
+): Promise<string[]> {
+  const changed = await checkout.changedOnBase(pull.baseSha);
+  if (changed.length === 0) return [];
+  const loaded = await loadRepoConfig(checkout);
+  if (!loaded.ok) return projects.map((p) => p.name);
+  const affected = discoverProjects({
+    changedFiles: changed,
+    repoFiles: loaded.repoFiles,
+    readFile: loaded.read,
+    config: loaded.config,
+  });
+  return projects
+    .filter((p) => affected.some((a) => a.dir === p.dir && a.workspace === p.workspace))
+    .map((p) => p.name);
+}
+
+/** Plans the given projects again (on the merge commit when `sha` is given) and says why; nothing is applied. */
+async function replan(
+  deps: WorkerDeps,
+  forge: Forge,
+  pull: PullRequest,
+  request: ApplyRequest,
+  projects: PlannedProject[],
+  options: { why: string; sha?: string; quiet?: boolean },
+): Promise<ApplyOutcome> {
+  const sha = options.sha ?? pull.headSha;
+  await deps.queue.enqueue({
+    kind: 'plan',
+    pr: pull.ref,
+    headSha: sha,
+    trigger: options.sha ? 'merged' : 'stale',
+    deliveryId: `replan-${request.runId}`,
+    requestedBy: request.requestedBy,
+    only: projects.map((p) => p.name),
+    note: options.why,
+  });
+  if (!options.quiet) {
+    const next =
+      pull.state === 'merged'
+        ? 'Sluice is planning the merge commit now; review that plan, then comment `sluice apply` on this pull request.'
+        : 'Sluice is planning again now; review the new plan, then apply.';
+    await reply(forge, pull.ref, `**Not applied.** ${options.why}\n\n${next}`);
+  }
+  return 'replanned';
+}
+
+/** Other open PRs that planned a project this apply just changed: their plans are stale now. */
+async function replanOthers(
+  deps: WorkerDeps,
+  pr: PullRequestRef,
+  applied: Project[],
+  runId: string,
+): Promise<void> {
+  if (applied.length === 0) return;
+  const self = prKey(pr);
+  for (const other of await deps.store.pulls.listByRepo(repoKey(pr.repo))) {
+    if (prKey(other.pr) === self) continue;
+    const overlap = other.projects.filter((p) =>
+      applied.some((a) => a.dir === p.dir && a.workspace === p.workspace),
+    );
+    if (overlap.length === 0) continue;
+    await deps.queue.enqueue({
+      kind: 'plan',
+      pr: other.pr,
+      headSha: other.headSha,
+      trigger: 'stale',
+      deliveryId: `stale-${runId}`,
+      note: `Pull request #${pr.number} was just applied and changed ${overlap.map((p) => codeSpan(p.name)).join(', ')}, so the earlier plan here was stale. This is a fresh plan.`,
+    });
+  }
+}
+
+async function releaseEverything(deps: WorkerDeps, pr: PullRequestRef): Promise<void> {
+  await deps.locks.releaseAll(prKey(pr));
+  await deps.store.pulls.delete(prKey(pr));
+}
+
+function matchesTarget(p: PlannedProject, target: PlanTarget | undefined): boolean {
+  if (!target) return true;
+  if (target.project) return p.name === target.project;
+  if (target.dir !== undefined && p.dir !== target.dir) return false;
+  if (target.workspace !== undefined && p.workspace !== target.workspace) return false;
+  return true;
+}

@@ -1,0 +1,147 @@
+import { type Command, parseCommand, usageText } from '../commands/parse-command.js';
+import { codeSpan } from '../comments/markdown.js';
+import type { Forge } from '../forge/types.js';
+import type { Logger } from '../logger.js';
+import type { CommandJob } from '../queue/jobs.js';
+import type { JobContext } from '../queue/types.js';
+import { prKey } from '../store/keys.js';
+import { applyPullRequest } from './apply-pull-request.js';
+import { createPlanJobHandler } from './plan-pull-request.js';
+import { releaseLocks } from './release-locks.js';
+import { reply } from './reply.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+export const SLUICE_VERSION = '0.1.0';
+
+/** A PR comment that reads as a command: parse it with the repo's rules, check who asked, run it. */
+export function createCommandJobHandler(deps: WorkerDeps) {
+  const planPullRequest = createPlanJobHandler(deps);
+  return async function handleCommand(job: CommandJob, context: JobContext): Promise<void> {
+    const log = deps.logger.child({
+      jobId: context.id,
+      repo: job.pr.repo.fullName,
+      pr: job.pr.number,
+      by: job.author,
+    });
+    const forge = deps.forges.get(job.pr.repo.forge);
+    const rules = deps.rules(job.pr.repo);
+    const parsed = parseCommand(job.body, {
+      appName: deps.appName,
+      atlantisAlias: rules.atlantisAlias,
+      allowedCommands: rules.allowedCommands,
+    });
+    if (parsed.kind === 'ignored') return;
+    if (parsed.kind === 'error') {
+      await forge.react(job.pr, job.commentId, 'refused');
+      await reply(forge, job.pr, `${parsed.message}\n\n${parsed.usage}`);
+      return;
+    }
+    const command = parsed.command;
+    log.info({ command: command.name }, 'command');
+    await forge.react(job.pr, job.commentId, 'seen');
+
+    if (command.name === 'help') return reply(forge, job.pr, usageText(rules.allowedCommands));
+    if (command.name === 'version') {
+      const tool = await deps.tool();
+      return reply(
+        forge,
+        job.pr,
+        `Sluice ${SLUICE_VERSION} · ${tool.name === 'tofu' ? 'OpenTofu' : 'Terraform'} ${tool.version}`,
+      );
+    }
+    if (!(await mayRun(forge, job))) {
+      await reply(
+        forge,
+        job.pr,
+        `Sorry @${job.author}, ${codeSpan(`sluice ${command.name}`)} needs write access to this repository. Ask a maintainer to run it.`,
+      );
+      return;
+    }
+    await run(command, job, context, forge, log);
+  };
+
+  async function run(
+    command: Command,
+    job: CommandJob,
+    context: JobContext,
+    forge: Forge,
+    log: Logger,
+  ): Promise<void> {
+    const target =
+      command.project || command.dir || command.workspace
+        ? { project: command.project, dir: command.dir, workspace: command.workspace }
+        : undefined;
+    if (command.name === 'plan') {
+      const pull = await forge.getPullRequest(job.pr);
+      if (pull.state !== 'open') {
+        await reply(forge, job.pr, 'This pull request is closed; there is nothing to plan.');
+        return;
+      }
+      await planPullRequest(
+        {
+          kind: 'plan',
+          pr: job.pr,
+          headSha: pull.headSha,
+          trigger: 'command',
+          deliveryId: job.deliveryId,
+          requestedBy: job.author,
+          target,
+          extraArgs: command.extraArgs.length ? command.extraArgs : undefined,
+        },
+        context,
+      );
+      return;
+    }
+    if (command.name === 'apply') {
+      const rules = deps.rules(job.pr.repo);
+      const pull = await forge.getPullRequest(job.pr);
+      if (rules.applyMode === 'merge' && pull.state === 'open') {
+        await reply(
+          forge,
+          job.pr,
+          'This repository applies on merge: approve and merge the pull request, and Sluice applies the reviewed plans. (`sluice apply` is for merged pull requests whose apply is waiting.)',
+        );
+        return;
+      }
+      await applyPullRequest(
+        deps,
+        forge,
+        {
+          pr: job.pr,
+          trigger: 'comment',
+          requestedBy: job.author,
+          target,
+          runId: context.id,
+          signal: context.signal,
+        },
+        log,
+      );
+      return;
+    }
+    if (command.name === 'unlock') {
+      const released = await releaseLocks(deps, job.pr, `unlock-${context.id}`);
+      await deps.store.pulls.delete(prKey(job.pr));
+      await reply(
+        forge,
+        job.pr,
+        released.length === 0
+          ? 'This pull request held no locks. Its plans are discarded; comment `sluice plan` to plan again.'
+          : [
+              `Released ${released.length} lock${released.length === 1 ? '' : 's'} and discarded this pull request's plans:`,
+              '',
+              ...released.map(
+                (l) =>
+                  `- ${codeSpan(l.dir)}${l.workspace === 'default' ? '' : ` · workspace ${codeSpan(l.workspace)}`}`,
+              ),
+              '',
+              'Comment `sluice plan` to plan again.',
+            ].join('\n'),
+      );
+    }
+  }
+}
+
+async function mayRun(forge: Forge, job: CommandJob): Promise<boolean> {
+  const permission = await forge.getPermission(job.pr.repo, job.author);
+  return permission === 'write' || permission === 'admin';
+}

@@ -1,0 +1,27 @@
+import type { ClosedJob } from '../queue/jobs.js';
+import type { JobContext } from '../queue/types.js';
+import { prKey } from '../store/keys.js';
+import { applyPullRequest } from './apply-pull-request.js';
+import { releaseLocks } from './release-locks.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+/** Merged in `merge` mode: apply the reviewed plans. Otherwise (closed, or merged in `comment` mode): release. */
+export function createClosedJobHandler(deps: WorkerDeps) {
+  return async function pullRequestClosed(job: ClosedJob, context: JobContext): Promise<void> {
+    const log = deps.logger.child({ jobId: context.id, repo: job.pr.repo.fullName, pr: job.pr.number });
+    const forge = deps.forges.get(job.pr.repo.forge);
+    if (job.merged && deps.rules(job.pr.repo).applyMode === 'merge') {
+      const outcome = await applyPullRequest(
+        deps,
+        forge,
+        { pr: job.pr, trigger: 'merge', requestedBy: 'merge', runId: context.id, signal: context.signal },
+        log,
+      );
+      log.info({ outcome }, 'apply on merge done');
+      return;
+    }
+    const released = await releaseLocks(deps, job.pr, context.id);
+    await deps.store.pulls.delete(prKey(job.pr));
+    log.info({ released: released.length, merged: job.merged }, 'pull request closed: locks released');
+  };
+}

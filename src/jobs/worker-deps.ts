@@ -1,0 +1,34 @@
+import type { RulesSource } from '../config/rules.js';
+import type { ForgeRegistry } from '../forge/registry.js';
+import type { LockManager } from '../locks/types.js';
+import type { Logger } from '../logger.js';
+import type { JobQueue } from '../queue/types.js';
+import type { GitMirrors } from '../runner/git-mirror.js';
+import type { Masker } from '../runner/mask.js';
+import type { Sandbox } from '../runner/sandbox.js';
+import type { ToolInfo } from '../runner/tools.js';
+import type { Metrics } from '../server/metrics.js';
+import type { Store } from '../store/types.js';
+
+/** Everything a job handler may touch, built once by the composition root (src/app.ts). */
+export interface WorkerDeps {
+  forges: ForgeRegistry;
+  store: Store;
+  locks: LockManager;
+  /** To enqueue follow-up work (re-plans of PRs made stale by an apply). */
+  queue: JobQueue;
+  rules: RulesSource;
+  mirrors: GitMirrors;
+  sandbox: Sandbox;
+  tool: () => Promise<ToolInfo>;
+  masker: Masker;
+  logger: Logger;
+  metrics: Metrics;
+  dataDir: string;
+  stepTimeoutMs: number;
+  parallelPlans: number;
+  templatesDir?: string;
+  publicUrl?: string;
+  /** `@<appName>` invokes the bot. */
+  appName: string;
+}

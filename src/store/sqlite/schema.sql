@@ -1,0 +1,44 @@
+-- Tables of the embedded store (src/store/sqlite/sqlite-store.ts). Times are epoch milliseconds;
+-- stored_at ages rows out like the Redis store's TTLs.
+CREATE TABLE IF NOT EXISTS deliveries (
+  forge TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  claimed_at INTEGER NOT NULL,
+  PRIMARY KEY (forge, delivery_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS heads (
+  pr_key TEXT PRIMARY KEY,
+  sha TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  -- updated_at as a number: forges write timestamps with and without fractions of a second
+  at INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS plans (
+  key TEXT PRIMARY KEY,
+  plan_file BLOB NOT NULL,
+  plan_json TEXT NOT NULL,
+  plan_text TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS pull_states (
+  pr_key TEXT PRIMARY KEY,
+  repo_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS pull_states_by_repo ON pull_states (repo_key);
+
+CREATE TABLE IF NOT EXISTS comment_ids (
+  pr_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ids TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (pr_key, kind)
+) STRICT;

@@ -1,0 +1,193 @@
+import { repoKey } from '../keys.js';
+import type {
+  CommentIds,
+  DeliveryLog,
+  HeadMark,
+  HeadTracker,
+  PlanArtifact,
+  PlanStore,
+  PullState,
+  PullStates,
+  Store,
+} from '../types.js';
+import { type DatabaseSource, type SqliteDatabase, useDatabase } from './open-database.js';
+
+const DAY = 24 * 3600 * 1000;
+/** How long rows live, as in the Redis store. */
+export const SQLITE_STORE_TTL = {
+  delivery: 7 * DAY,
+  head: 90 * DAY,
+  plan: 30 * DAY,
+  pull: 30 * DAY,
+  comments: 180 * DAY,
+};
+const PRUNE_EVERY_MS = 3600 * 1000;
+
+interface PlanRow {
+  plan_file: Buffer;
+  plan_json: string;
+  plan_text: string;
+  created_at: string;
+  tool: string;
+}
+
+export type SqliteStoreOptions = DatabaseSource & { clock?: () => number };
+
+/** The Store in the embedded SQLite database: one table per part; plan files as BLOBs. */
+export class SqliteStore implements Store {
+  readonly #db: SqliteDatabase;
+  readonly #owned: boolean;
+  readonly #clock: () => number;
+  readonly #pruneTimer: NodeJS.Timeout;
+
+  constructor(options: SqliteStoreOptions) {
+    const { db, owned } = useDatabase(options, new URL('./schema.sql', import.meta.url));
+    this.#db = db;
+    this.#owned = owned;
+    this.#clock = options.clock ?? Date.now;
+    this.prune();
+    this.#pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS).unref();
+  }
+
+  /** Deletes rows older than their TTL. Reads ignore them anyway; this only keeps the file small. */
+  prune(): void {
+    const now = this.#clock();
+    const ttl = SQLITE_STORE_TTL;
+    this.#db.prepare('DELETE FROM deliveries WHERE claimed_at < ?').run(now - ttl.delivery);
+    this.#db.prepare('DELETE FROM heads WHERE stored_at < ?').run(now - ttl.head);
+    this.#db.prepare('DELETE FROM plans WHERE stored_at < ?').run(now - ttl.plan);
+    this.#db.prepare('DELETE FROM pull_states WHERE stored_at < ?').run(now - ttl.pull);
+    this.#db.prepare('DELETE FROM comment_ids WHERE stored_at < ?').run(now - ttl.comments);
+  }
+
+  readonly deliveries: DeliveryLog = {
+    claim: async (forge, id) => {
+      const now = this.#clock();
+      // A claim older than the TTL counts as gone, like an expired Redis key.
+      const { changes } = this.#db
+        .prepare(
+          `INSERT INTO deliveries (forge, delivery_id, claimed_at) VALUES (?, ?, ?)
+           ON CONFLICT (forge, delivery_id) DO UPDATE SET claimed_at = excluded.claimed_at
+           WHERE deliveries.claimed_at < ?`,
+        )
+        .run(forge, id, now, now - SQLITE_STORE_TTL.delivery);
+      return changes === 1;
+    },
+    release: async (forge, id) => {
+      this.#db.prepare('DELETE FROM deliveries WHERE forge = ? AND delivery_id = ?').run(forge, id);
+    },
+  };
+
+  readonly heads: HeadTracker = {
+    advance: async (prKey, mark: HeadMark) => {
+      const at = Date.parse(mark.updatedAt);
+      if (Number.isNaN(at)) throw new Error(`not a timestamp: ${mark.updatedAt}`);
+      const now = this.#clock();
+      const { changes } = this.#db
+        .prepare(
+          `INSERT INTO heads (pr_key, sha, updated_at, at, stored_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (pr_key) DO UPDATE SET
+             sha = excluded.sha, updated_at = excluded.updated_at, at = excluded.at, stored_at = excluded.stored_at
+           WHERE heads.at <= excluded.at OR heads.stored_at < ?`,
+        )
+        .run(prKey, mark.sha, mark.updatedAt, at, now, now - SQLITE_STORE_TTL.head);
+      return changes === 1;
+    },
+    latest: async (prKey) => {
+      const row = this.#db
+        .prepare<[string, number], HeadMark>(
+          'SELECT sha, updated_at AS updatedAt FROM heads WHERE pr_key = ? AND stored_at >= ?',
+        )
+        .get(prKey, this.#clock() - SQLITE_STORE_TTL.head);
+      return row ? { sha: row.sha, updatedAt: row.updatedAt } : undefined;
+    },
+  };
+
+  readonly plans: PlanStore = {
+    put: async (key, artifact) => {
+      this.#db
+        .prepare(
+          `INSERT OR REPLACE INTO plans (key, plan_file, plan_json, plan_text, created_at, tool, stored_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          key,
+          artifact.planFile,
+          artifact.planJson,
+          artifact.planText,
+          artifact.createdAt,
+          JSON.stringify(artifact.tool),
+          this.#clock(),
+        );
+    },
+    get: async (key): Promise<PlanArtifact | undefined> => {
+      const row = this.#db
+        .prepare<[string, number], PlanRow>(
+          `SELECT plan_file, plan_json, plan_text, created_at, tool FROM plans
+           WHERE key = ? AND stored_at >= ?`,
+        )
+        .get(key, this.#clock() - SQLITE_STORE_TTL.plan);
+      if (!row) return undefined;
+      return {
+        planFile: row.plan_file,
+        planJson: row.plan_json,
+        planText: row.plan_text,
+        createdAt: row.created_at,
+        tool: JSON.parse(row.tool),
+      };
+    },
+  };
+
+  readonly pulls: PullStates = {
+    get: async (prKey) => {
+      const row = this.#db
+        .prepare<[string, number], { state: string }>(
+          'SELECT state FROM pull_states WHERE pr_key = ? AND stored_at >= ?',
+        )
+        .get(prKey, this.#clock() - SQLITE_STORE_TTL.pull);
+      return row ? (JSON.parse(row.state) as PullState) : undefined;
+    },
+    put: async (prKey, state) => {
+      this.#db
+        .prepare(
+          'INSERT OR REPLACE INTO pull_states (pr_key, repo_key, state, stored_at) VALUES (?, ?, ?, ?)',
+        )
+        .run(prKey, repoKey(state.pr.repo), JSON.stringify(state), this.#clock());
+    },
+    delete: async (prKey) => {
+      this.#db.prepare('DELETE FROM pull_states WHERE pr_key = ?').run(prKey);
+    },
+    listByRepo: async (repo) =>
+      this.#db
+        .prepare<[string, number], { state: string }>(
+          'SELECT state FROM pull_states WHERE repo_key = ? AND stored_at >= ? ORDER BY pr_key',
+        )
+        .all(repo, this.#clock() - SQLITE_STORE_TTL.pull)
+        .map((row) => JSON.parse(row.state) as PullState),
+  };
+
+  readonly comments: CommentIds = {
+    get: async (prKey, kind) => {
+      const row = this.#db
+        .prepare<[string, string, number], { ids: string }>(
+          'SELECT ids FROM comment_ids WHERE pr_key = ? AND kind = ? AND stored_at >= ?',
+        )
+        .get(prKey, kind, this.#clock() - SQLITE_STORE_TTL.comments);
+      return row ? (JSON.parse(row.ids) as string[]) : [];
+    },
+    set: async (prKey, kind, ids) => {
+      this.#db
+        .prepare('INSERT OR REPLACE INTO comment_ids (pr_key, kind, ids, stored_at) VALUES (?, ?, ?, ?)')
+        .run(prKey, kind, JSON.stringify(ids), this.#clock());
+    },
+  };
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#pruneTimer);
+    if (this.#owned) this.#db.close();
+  }
+}

@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { PullState, Store } from '../../src/store/types.js';
+import { embeddedBackend, type Opened, redisBackend } from './backends.js';
+
+const backends = [redisBackend(inject('redisUrl')), embeddedBackend()];
+
+const pullState = (repoId: string, number: number, headSha: string): PullState => ({
+  pr: { repo: { forge: 'github', id: repoId, owner: 'acme', name: 'infra', fullName: 'acme/infra' }, number },
+  headSha,
+  author: 'dev',
+  url: `https://github.com/acme/infra/pull/${number}`,
+  plannedAt: '2026-01-01T00:00:00Z',
+  projects: [
+    {
+      name: 'prod',
+      dir: 'envs/prod',
+      workspace: 'default',
+      planKey: `github/${repoId}/pr/${number}/${headSha}/prod/default`,
+      planId: '2026-01-01T00:00:00Z',
+      status: 'planned',
+      noChanges: false,
+      fence: 3,
+    },
+  ],
+});
+
+describe.each(backends)('Store contract: $name', (backend) => {
+  let opened: Opened<Store>;
+  beforeEach(async () => {
+    opened = await backend.store();
+  });
+  afterEach(() => opened.close());
+  /** Another independent connection to the same data. */
+  const client = () => opened.client();
+
+  it('answers ping', async () => {
+    await expect(client().ping()).resolves.toBeUndefined();
+  });
+
+  it('claims a delivery once, per forge, and again after release', async () => {
+    const store = client();
+    expect(await store.deliveries.claim('github', 'd1')).toBe(true);
+    expect(await store.deliveries.claim('github', 'd1')).toBe(false);
+    expect(await store.deliveries.claim('gitlab', 'd1')).toBe(true);
+    await store.deliveries.release('github', 'd1');
+    expect(await store.deliveries.claim('github', 'd1')).toBe(true);
+  });
+
+  it('gives a delivery to exactly one of many concurrent claims from independent clients', async () => {
+    const clients = Array.from({ length: 20 }, () => client());
+    const claims = await Promise.all(clients.map((store) => store.deliveries.claim('github', 'race')));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('moves a head forward, never back to an older delivery', async () => {
+    const store = client();
+    const key = 'github/1/pr/1';
+    expect(await store.heads.latest(key)).toBeUndefined();
+    expect(await store.heads.advance(key, { sha: 'b', updatedAt: '2026-01-01T10:00:05Z' })).toBe(true);
+    expect(await store.heads.advance(key, { sha: 'a', updatedAt: '2026-01-01T10:00:01Z' })).toBe(false);
+    expect(await store.heads.latest(key)).toEqual({ sha: 'b', updatedAt: '2026-01-01T10:00:05Z' });
+    // Fractions of a second compare by time, not as text ('.' sorts before 'Z').
+    expect(await store.heads.advance(key, { sha: 'b2', updatedAt: '2026-01-01T10:00:05.500Z' })).toBe(true);
+    expect(await store.heads.advance(key, { sha: 'b1', updatedAt: '2026-01-01T10:00:05.250Z' })).toBe(false);
+    expect(await store.heads.advance(key, { sha: 'c', updatedAt: '2026-01-01T10:00:09Z' })).toBe(true);
+    expect(await store.heads.latest(key)).toEqual({ sha: 'c', updatedAt: '2026-01-01T10:00:09Z' });
+    expect(await store.heads.latest('github/1/pr/2')).toBeUndefined();
+    await expect(store.heads.advance(key, { sha: 'x', updatedAt: 'yesterday' })).rejects.toThrow(/timestamp/);
+  });
+
+  it('ends at the newest head whatever order concurrent deliveries arrive in', async () => {
+    const marks = Array.from({ length: 30 }, (_, i) => ({
+      sha: `s${i}`,
+      updatedAt: new Date(Date.UTC(2026, 0, 1, 10, 0, i)).toISOString(),
+    }));
+    const shuffled = [...marks].sort(() => Math.random() - 0.5);
+    await Promise.all(shuffled.map((mark) => client().heads.advance('github/1/pr/7', mark)));
+    expect(await client().heads.latest('github/1/pr/7')).toEqual(marks[29]);
+  });
+
+  it('keeps plan files byte for byte, and text as written', async () => {
+    const store = client();
+    const planFile = Buffer.concat([
+      Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+      randomBytes(1 << 20),
+    ]);
+    const artifact = {
+      planFile,
+      planJson: '{"format_version":"1.2","planned_values":{"résumé":"✓"}}',
+      planText: 'Plan: 1 to add, 0 to change, 0 to destroy.\n  + name = "ünïcödé 🚀"\n',
+      createdAt: '2026-01-01T00:00:00Z',
+      tool: { name: 'tofu', version: '1.12.6' },
+    };
+    await store.plans.put('k', artifact);
+    const back = await client().plans.get('k');
+    expect(back?.planFile.equals(planFile)).toBe(true);
+    // Compared apart: a deep equality over a megabyte of bytes is slow.
+    expect({ ...back, planFile: 'checked' }).toEqual({ ...artifact, planFile: 'checked' });
+    await store.plans.put('k', { ...artifact, planFile: Buffer.from([0]), planText: '' });
+    expect((await store.plans.get('k'))?.planFile).toEqual(Buffer.from([0]));
+    expect((await store.plans.get('k'))?.planText).toBe('');
+    expect(await store.plans.get('missing')).toBeUndefined();
+  });
+
+  it('remembers comment ids per PR and kind', async () => {
+    const store = client();
+    expect(await store.comments.get('pr', 'plan')).toEqual([]);
+    await store.comments.set('pr', 'plan', ['1', '2']);
+    expect(await store.comments.get('pr', 'plan')).toEqual(['1', '2']);
+    expect(await store.comments.get('pr', 'apply')).toEqual([]);
+    await store.comments.set('pr', 'plan', ['3']);
+    expect(await store.comments.get('pr', 'plan')).toEqual(['3']);
+  });
+
+  it('keeps PR states and lists them by repo', async () => {
+    const store = client();
+    const one = pullState('1', 1, 'a'.repeat(40));
+    const two = pullState('1', 2, 'b'.repeat(40));
+    const other = pullState('2', 1, 'c'.repeat(40));
+    await store.pulls.put('github/1/pr/1', one);
+    await store.pulls.put('github/1/pr/2', two);
+    await store.pulls.put('github/2/pr/1', other);
+    expect(await store.pulls.get('github/1/pr/1')).toEqual(one);
+    const listed = await store.pulls.listByRepo('github/1');
+    expect(listed.map((s) => s.pr.number).sort()).toEqual([1, 2]);
+    const updated = { ...one, headSha: 'd'.repeat(40) };
+    await store.pulls.put('github/1/pr/1', updated);
+    expect(await store.pulls.get('github/1/pr/1')).toEqual(updated);
+    await store.pulls.delete('github/1/pr/1');
+    expect(await store.pulls.get('github/1/pr/1')).toBeUndefined();
+    expect(await store.pulls.listByRepo('github/1')).toEqual([two]);
+    expect(await store.pulls.listByRepo('github/9')).toEqual([]);
+  });
+});
