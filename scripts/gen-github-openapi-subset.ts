@@ -25,6 +25,7 @@ const OPERATIONS = [
   ['post', '/repos/{owner}/{repo}/statuses/{sha}'],
   ['get', '/repos/{owner}/{repo}/commits/{ref}/status'],
   ['get', '/repos/{owner}/{repo}/collaborators/{username}/permission'],
+  ['get', '/orgs/{org}/teams/{team_slug}/memberships/{username}'],
   ['get', '/repos/{owner}/{repo}/contents/{path}'],
 ] as const;
 

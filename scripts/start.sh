@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# Runs Sluice as one process for a local trial: installs what it needs, starts a private Redis
-# in .sluice/redis when REDIS_URL is not set, and serves webhooks with two in-process workers.
+# Runs Sluice as one process for a local trial: installs what it needs and serves webhooks with two
+# in-process workers. Without REDIS_URL, queue, locks and store live in one SQLite file in the data
+# directory (the embedded backend); nothing else is started. A GitHub App created through the server's
+# /setup page is saved in <data dir>/github-app.env and loaded here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
 bash scripts/provision.sh
-if [ -z "${REDIS_URL:-}" ]; then
-  mkdir -p .sluice/redis
-  port="${SLUICE_REDIS_PORT:-6390}"
-  if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/.sluice/redis" --appendonly yes --daemonize yes \
-      --logfile "$PWD/.sluice/redis/redis.log" --pidfile "$PWD/.sluice/redis/redis.pid"
-  fi
-  export REDIS_URL="redis://127.0.0.1:$port"
-  echo "sluice: using a local Redis at $REDIS_URL (data in .sluice/redis)"
+app_env="${SLUICE_DATA_DIR:-.sluice}/github-app.env"
+if [ -z "${APP_ID:-}" ] && [ -f "$app_env" ]; then
+  set -a
+  # shellcheck source=/dev/null
+  . "$app_env"
+  set +a
+  echo "sluice: using the GitHub App in $app_env"
 fi
 export PATH="$PWD/.tools/bin:$PATH"
 exec npx tsx src/cli.ts server --workers "${SLUICE_WORKERS:-2}" "$@"

@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Probot } from 'probot';
+import { Probot, ProbotOctokit } from 'probot';
 import type { Settings } from './config/env.js';
+import { gateJobs } from './config/job-gate.js';
+import { readAppYml } from './forge/github/app-manifest.js';
 import { GitHubForge } from './forge/github/github-forge.js';
+import { manifestSetupRoute } from './forge/github/manifest-setup-route.js';
+import { type AppCredentials, saveAppCredentials } from './forge/github/save-app-credentials.js';
 import { githubWebhookRoute } from './forge/github/webhook-route.js';
 import { GitLabForge } from './forge/gitlab/gitlab-forge.js';
 import { gitlabWebhookRoute } from './forge/gitlab/webhook-route.js';
@@ -35,6 +40,8 @@ export interface RunningSluice {
   /** Base URL the server listens on. */
   url?: string;
   queueCounts: JobQueue['counts'];
+  /** Schedules a lock reconciliation now (it also runs periodically and at start). */
+  reconcileNow(): Promise<void>;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -62,6 +69,14 @@ export async function startSluice(
       privateKey: settings.github.privateKey,
       baseUrl: settings.github.baseUrl,
       log: logger.child({ component: 'probot' }),
+      ...(!settings.github.throttle
+        ? {
+            Octokit: ProbotOctokit.defaults((options: { throttle?: object }) => ({
+              ...options,
+              throttle: { ...options.throttle, enabled: false },
+            })),
+          }
+        : {}),
     });
     forges.push(new GitHubForge({ probot }));
     webhooks.push({
@@ -93,6 +108,22 @@ export async function startSluice(
       },
     });
   }
+  // Until a GitHub App is configured, /setup creates one from app.yml through GitHub's manifest flow.
+  const setupToken = settings.github ? undefined : randomBytes(16).toString('hex');
+  if (setupToken) {
+    webhooks.push({
+      plugin: manifestSetupRoute as WebhookPlugin['plugin'],
+      options: {
+        token: setupToken,
+        appYml: readAppYml(),
+        webhookPath: '/api/github/webhooks',
+        publicUrl: settings.publicUrl,
+        githubUrl: 'https://github.com',
+        apiUrl: 'https://api.github.com',
+        save: (credentials: AppCredentials) => saveAppCredentials(settings.dataDir, credentials),
+      },
+    });
+  }
   if (forges.length === 0) {
     logger.warn(
       'no forge is configured: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET (see README)',
@@ -116,7 +147,7 @@ export async function startSluice(
       store,
       locks,
       queue,
-      rules: () => settings.defaultRules,
+      rules: settings.rules,
       appName: settings.appName,
       mirrors: new GitMirrors({ root: join(settings.dataDir, 'git') }),
       sandbox,
@@ -130,7 +161,9 @@ export async function startSluice(
       templatesDir: settings.templatesDir,
       publicUrl: settings.publicUrl,
     });
-    pool = await backend.startWorkers({ concurrency: roles.workers, handler, logger });
+    // Repositories and autoplans the server config turns off are dropped before any work.
+    const gated = gateJobs(handler, { rules: settings.rules, forges: registry, logger });
+    pool = await backend.startWorkers({ concurrency: roles.workers, handler: gated, logger });
   }
 
   let app: FastifyInstance | undefined;
@@ -139,6 +172,14 @@ export async function startSluice(
     app = await buildServer({ logger, metrics, ready: () => backend.ping(), webhooks });
     url = await app.listen({ host: settings.host, port: settings.port });
     logger.info({ url, forges: registry.kinds }, 'server listening');
+    if (setupToken) {
+      const setupUrl = `${(settings.publicUrl ?? url).replace(/\/+$/, '')}/setup?token=${setupToken}`;
+      // Only a warning when nothing is connected: a GitLab-only server needs no GitHub App.
+      logger[forges.length === 0 ? 'warn' : 'info'](
+        { setupUrl },
+        `no GitHub App yet: open ${setupUrl} to create one from app.yml`,
+      );
+    }
   }
   // Locks whose PR closed while no webhook reached Sluice are released by a periodic reconciliation.
   const reconcile = () =>
@@ -154,6 +195,9 @@ export async function startSluice(
     app,
     url,
     queueCounts: () => queue.counts(),
+    reconcileNow: async () => {
+      await reconcile();
+    },
     async close(graceMs) {
       clearInterval(reconciler);
       await app?.close();

@@ -2,11 +2,15 @@
 import { parseArgs } from 'node:util';
 import { startSluice } from './app.js';
 import { loadSettings } from './config/env.js';
+import { runConfigCommand } from './config/validate-command.js';
 import { SluiceError } from './errors.js';
+import { runPlanCommand } from './local/plan-command.js';
 
 const USAGE = `Usage:
-  sluice server [--workers N]   serve webhooks; with --workers also run N plan jobs at a time in this process
-  sluice worker [--concurrency N]   run plan jobs from the queue (default 2 at a time)
+  sluice server [--workers N] [--config FILE]   serve webhooks; with --workers also run N plan jobs at a time in this process
+  sluice worker [--concurrency N] [--config FILE]   run plan jobs from the queue (default 2 at a time)
+  sluice config validate [path] [--kind server|repo|atlantis]   check a config file; print file:line:column: message
+  sluice plan [--base <ref>] [-p|-d|-w ...]   plan this checkout's changes locally; print the comment (--help)
   sluice help
 
 Configuration comes from environment variables; see README.md.`;
@@ -17,9 +21,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'plan') return runPlanCommand(rest);
+  if (command === 'config')
+    return runConfigCommand(rest, {
+      out: console.log,
+      err: console.error,
+      cwd: process.cwd(),
+      env: process.env,
+    });
   const { values } = parseArgs({
     args: rest,
-    options: { workers: { type: 'string' }, concurrency: { type: 'string' } },
+    options: { workers: { type: 'string' }, concurrency: { type: 'string' }, config: { type: 'string' } },
     strict: true,
   });
   const count = (value: string | undefined, fallback: number, flag: string) => {
@@ -38,7 +50,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const sluice = await startSluice(loadSettings(), roles);
+  // --config FILE: the server config (admin rules per repository); same as SLUICE_CONFIG.
+  const env = values.config ? { ...process.env, SLUICE_CONFIG: values.config } : process.env;
+  const sluice = await startSluice(loadSettings(env), roles);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       sluice.logger.info({ signal }, 'shutting down: finishing running jobs');

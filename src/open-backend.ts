@@ -31,13 +31,15 @@ export interface Backend {
 
 export const EMBEDDED_DB_FILE = 'sluice.db';
 
-export function openBackend(settings: Pick<Settings, 'redisUrl' | 'redisPrefix' | 'dataDir'>): Backend {
+export function openBackend(
+  settings: Pick<Settings, 'redisUrl' | 'redisPrefix' | 'dataDir' | 'jobLeaseMs'>,
+): Backend {
   return settings.redisUrl
-    ? openRedisBackend(settings.redisUrl, settings.redisPrefix)
-    : openEmbeddedBackend(settings.dataDir);
+    ? openRedisBackend(settings.redisUrl, settings.redisPrefix, settings.jobLeaseMs)
+    : openEmbeddedBackend(settings.dataDir, settings.jobLeaseMs);
 }
 
-function openRedisBackend(url: string, prefix: string): Backend {
+function openRedisBackend(url: string, prefix: string, leaseMs: number): Backend {
   const store = new RedisStore({ url, prefix });
   const locks = new RedisLockManager({ url, prefix });
   const queueConnection = new Redis(url, { maxRetriesPerRequest: null });
@@ -48,7 +50,7 @@ function openRedisBackend(url: string, prefix: string): Backend {
     store,
     queue,
     locks,
-    startWorkers: (options) => startBullmqWorkers({ ...options, redisUrl: url, prefix }),
+    startWorkers: (options) => startBullmqWorkers({ ...options, redisUrl: url, prefix, leaseMs }),
     ping: () => store.ping(),
     async close() {
       await queue.close();
@@ -59,7 +61,7 @@ function openRedisBackend(url: string, prefix: string): Backend {
   };
 }
 
-function openEmbeddedBackend(dataDir: string): Backend {
+function openEmbeddedBackend(dataDir: string, leaseMs: number): Backend {
   const path = join(dataDir, EMBEDDED_DB_FILE);
   const store = new SqliteStore({ path });
   const locks = new SqliteLockManager({ path });
@@ -70,7 +72,7 @@ function openEmbeddedBackend(dataDir: string): Backend {
     store,
     queue,
     locks,
-    startWorkers: (options) => startEmbeddedWorkers({ ...options, queue }),
+    startWorkers: (options) => startEmbeddedWorkers({ ...options, queue, leaseMs }),
     ping: () => store.ping(),
     async close() {
       await queue.close();

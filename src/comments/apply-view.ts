@@ -5,7 +5,7 @@ import { type CodeBlockView, codeBlock, projectTitle } from './view.js';
 
 export interface ApplyProjectView {
   project: Project;
-  outcome: 'applied' | 'failed' | 'stale' | 'refused' | 'interrupted';
+  outcome: 'applied' | 'failed' | 'stale' | 'refused' | 'busy';
   /** One or two sentences: what happened and what to do. */
   message: string;
   /** The tool's output, masked. */
@@ -24,7 +24,7 @@ const LABELS: Record<ApplyProjectView['outcome'], string> = {
   failed: '❌ Apply failed',
   stale: '⚠️ Not applied: plan stale',
   refused: '⛔ Not applied',
-  interrupted: '⚠️ Interrupted',
+  busy: '⚠️ Not run again',
 };
 
 export function buildApplyView(input: {

@@ -68,7 +68,7 @@ export interface ProjectView {
   plan?: CodeBlockView;
   /** The error message as a Markdown quote. */
   error?: string;
-  /** The failed step's output, for a folded block. */
+  /** The failed step's output, or what a workflow's `run` steps printed, for a folded block. */
   output?: CodeBlockView;
 }
 
@@ -183,6 +183,7 @@ function projectView(result: ProjectPlanResult): ProjectView {
       statusLabel: 'No changes. Infrastructure matches the configuration.',
       shortStatus: 'no changes',
       note,
+      output: stepOutput(result),
     };
   }
   const plan = result.planText ? planDiff(result.planText) : '';
@@ -197,7 +198,14 @@ function projectView(result: ProjectPlanResult): ProjectView {
       : undefined,
     resources: summary ? resourceList(summary) : undefined,
     plan: plan ? codeBlock('diff', plan) : undefined,
+    output: stepOutput(result),
   };
+}
+
+/** What a workflow's `run` steps printed (already masked), when there were any. */
+function stepOutput(result: ProjectPlanResult): CodeBlockView | undefined {
+  const output = result.stepOutput ? normalizeNewlines(stripAnsi(result.stepOutput)).replace(/\s+$/, '') : '';
+  return output ? codeBlock('text', output) : undefined;
 }
 
 export function projectTitle(project: Project): string {

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { SluiceError } from '../errors.js';
 import { type ApplyRequirement, defaultRules, type RepoRules } from './rules.js';
+import { createRulesSource } from './rules-source.js';
+import { loadServerConfig, type ServerConfig } from './server-config.js';
 
 /** Every environment variable Sluice reads. Documented in the README; keep the two in step. */
 const EnvSchema = z.object({
@@ -51,6 +53,10 @@ const EnvSchema = z.object({
   SLUICE_AUTOMERGE: z.enum(['true', 'false']).default('false'),
   SLUICE_ATLANTIS_ALIAS: z.enum(['on', 'off']).default('on'),
   SLUICE_RECONCILE_MINUTES: z.coerce.number().positive().default(10),
+  /** The server config file (admin rules per repository); see docs/server-config.md. */
+  SLUICE_CONFIG: z.string().min(1).optional(),
+  SLUICE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  SLUICE_GITHUB_THROTTLE: z.enum(['on', 'off']).default('on'),
 });
 
 export interface GithubSettings {
@@ -60,6 +66,8 @@ export interface GithubSettings {
   webhookPath: string;
   /** Undefined for github.com. */
   baseUrl?: string;
+  /** Space GitHub writes out as GitHub asks of integrations (Octokit's throttling); off for a local fake. */
+  throttle: boolean;
 }
 
 export interface GitlabSettings {
@@ -89,12 +97,18 @@ export interface Settings {
   publicUrl?: string;
   github?: GithubSettings;
   gitlab?: GitlabSettings;
+  /** A dead worker's job is retried once its lease (renewed while it runs) has run out. */
+  jobLeaseMs: number;
   /** How often locks of PRs closed on the forge are looked for. */
   reconcileMs: number;
   /** The bot's name: `@<appName> plan` invokes it like `sluice plan`. */
   appName: string;
   /** Rules for every repository until the server config says otherwise. */
   defaultRules: RepoRules;
+  /** The server config (SLUICE_CONFIG / --config), when one is given. */
+  serverConfig?: ServerConfig;
+  /** The rules for each repository: `defaultRules` under the server config's repo rules. */
+  rules: ReturnType<typeof createRulesSource>;
   /** Values that must never appear in logs, comments or stored output. */
   secrets: string[];
   /** Files holding secrets, hidden from sandboxed steps. */
@@ -118,6 +132,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       webhookSecret: e.WEBHOOK_SECRET as string,
       webhookPath: e.WEBHOOK_PATH,
       baseUrl: e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}/api/v3` : undefined,
+      throttle: e.SLUICE_GITHUB_THROTTLE === 'on',
     };
   } else if (githubParts.some((p) => p !== undefined)) {
     throw new SluiceError(
@@ -132,6 +147,22 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       `WEBHOOK_PATH and GITLAB_WEBHOOK_PATH are both ${github.webhookPath}: give each forge its own path.`,
     );
   }
+  const baseRules: RepoRules = {
+    ...defaultRules(e.SLUICE_APPLY_MODE),
+    ...(e.SLUICE_APPLY_REQUIREMENTS === undefined
+      ? {}
+      : {
+          applyRequirements: e.SLUICE_APPLY_REQUIREMENTS.split(',').filter(Boolean) as ApplyRequirement[],
+        }),
+    lockMode: e.SLUICE_LOCK_MODE,
+    automerge: e.SLUICE_AUTOMERGE === 'true',
+    atlantisAlias: e.SLUICE_ATLANTIS_ALIAS === 'on',
+  };
+  const serverConfig = e.SLUICE_CONFIG ? loadServerConfig(resolve(e.SLUICE_CONFIG)) : undefined;
+  const hosts: Record<string, string> = {
+    github: e.GHE_HOST ? e.GHE_HOST.replace(/:\d+$/, '') : 'github.com',
+    gitlab: new URL(e.GITLAB_URL).hostname,
+  };
   return {
     host: e.HOST,
     port: e.PORT,
@@ -148,17 +179,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     publicUrl: e.SLUICE_PUBLIC_URL,
     appName: e.SLUICE_APP_NAME,
     reconcileMs: e.SLUICE_RECONCILE_MINUTES * 60_000,
-    defaultRules: {
-      ...defaultRules(e.SLUICE_APPLY_MODE),
-      ...(e.SLUICE_APPLY_REQUIREMENTS === undefined
-        ? {}
-        : {
-            applyRequirements: e.SLUICE_APPLY_REQUIREMENTS.split(',').filter(Boolean) as ApplyRequirement[],
-          }),
-      lockMode: e.SLUICE_LOCK_MODE,
-      automerge: e.SLUICE_AUTOMERGE === 'true',
-      atlantisAlias: e.SLUICE_ATLANTIS_ALIAS === 'on',
-    },
+    jobLeaseMs: e.SLUICE_JOB_LEASE_SECONDS * 1000,
+    defaultRules: baseRules,
+    serverConfig,
+    rules: createRulesSource({
+      base: baseRules,
+      config: serverConfig,
+      hostOf: (forge) => hosts[forge] ?? forge,
+    }),
     github,
     gitlab,
     secrets: [

@@ -1,23 +1,31 @@
-import { type Document, isAlias, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { defaultProjectName } from '../projects/naming.js';
 import { normalizeRepoPath, resolveFrom } from '../projects/paths.js';
+import { said } from './config-text.js';
 import { didYouMean } from './did-you-mean.js';
-import { type ConfigPath, offsetPosition, positionOf } from './yaml-positions.js';
+import { checkOverrides, type OverridePaths } from './overrides.js';
+import type { ApplyRequirement, LockMode, RepoRules } from './rules.js';
+import { toWorkflows, type Workflow, WorkflowsSchema } from './workflow.js';
+import { type ConfigIssue, formatPath, parseYamlConfig } from './yaml-config.js';
+
+export type { ConfigIssue } from './yaml-config.js';
+export { formatPath };
 
 /** Where Sluice looks for a repo's config, in order; the first that exists is read. */
 export const REPO_CONFIG_FILES = ['sluice.yaml', 'sluice.yml'] as const;
 
 /** Atlantis's default `when_modified`, plus OpenTofu's own file extension. Relative to the project dir. */
 export const DEFAULT_WHEN_MODIFIED: readonly string[] = ['**/*.tf*', '**/*.tofu', '**/.terraform.lock.hcl'];
+/** What a dbt project's plan depends on by default. Relative to the project dir. */
+export const DEFAULT_DBT_WHEN_MODIFIED: readonly string[] = [
+  '**/*.sql',
+  '**/*.yml',
+  '**/*.yaml',
+  '**/*.csv',
+  '**/*.py',
+];
 
-/** A problem in a config file, at the 1-based line and column the user must fix. */
-export interface ConfigIssue {
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-}
+export type ProjectType = 'terraform' | 'dbt';
 
 export interface ProjectConfig {
   /** Given, or Atlantis's default: `dir`, or `dir:workspace` when the workspace is not `default`. */
@@ -25,296 +33,319 @@ export interface ProjectConfig {
   /** Normalised: relative to the repo root, POSIX, no "./", "." for the root. */
   dir: string;
   workspace: string;
+  type: ProjectType;
   autoplan: { enabled: boolean; whenModified: string[] };
+  /** Names of projects that must be applied before this one. */
+  dependsOn: string[];
+  /** Projects run group by group, lowest first; order inside a group is not fixed. */
+  executionOrderGroup: number;
+  /** Absent: the repo's default workflow from the server config. */
+  workflow?: string;
+  /** Present only when the server config lets this repo override it. */
+  applyRequirements?: ApplyRequirement[];
+  planRequirements?: ApplyRequirement[];
 }
 
 export interface RepoConfig {
   version: 1;
   /** Absent: Sluice finds projects itself. Present (even empty): exactly these projects. */
   projects?: ProjectConfig[];
+  /** The repo's own workflows (only when the server config allows custom workflows). */
+  workflows?: Record<string, Workflow>;
+  /** Plan (apply) the projects of one group at the same time; default true for plans, false for applies. */
+  parallelPlan?: boolean;
+  parallelApply?: boolean;
+  /** Merge the PR once every project is applied (comment mode). */
+  automerge?: boolean;
+  /** Present only when the server config lets this repo override it. */
+  lockMode?: LockMode;
 }
 
-export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; issues: ConfigIssue[] };
+export type RepoConfigResult =
+  /** `warnings`: what the file asks for that Sluice ignores (always present; optional for callers' casts). */
+  { ok: true; config: RepoConfig; warnings?: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };
+
+export interface ParseRepoConfigOptions {
+  /**
+   * The admin's rules for the repository. Given: keys outside `allowed_overrides`, custom workflows
+   * that are not allowed and unknown workflows are refused with their position. Absent: only the
+   * file itself is checked (e.g. `sluice config validate` without a server config).
+   */
+  rules?: RepoRules;
+}
 
 const WORKSPACE_FORBIDDEN = /[/\\\s]|\.\./;
 
-const AutoplanSchema = z.strictObject({
-  enabled: z.boolean().optional(),
-  when_modified: z.array(z.string().min(1)).optional(),
+const RequirementsSchema = said(z.array(z.enum(['approved', 'mergeable', 'undiverged'])), {
+  expected: 'a list of `approved`, `mergeable`, `undiverged`',
 });
 
-const ProjectSchema = z
-  .strictObject({
-    name: z.string().min(1).optional(),
-    dir: z
-      .string()
-      .min(1)
-      .superRefine((dir, ctx) => {
-        if (dir !== '' && normalizeRepoPath(dir) === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `\`dir\` must be a folder inside the repo, relative to its root; \`${dir}\` is not.`,
-          });
-        }
-      }),
-    workspace: z
-      .string()
-      .min(1)
-      .superRefine((workspace, ctx) => {
-        if (WORKSPACE_FORBIDDEN.test(workspace)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `Workspace \`${workspace}\` is not a valid name: it may not contain \`/\`, \`\\\`, \`..\` or spaces.`,
-          });
-        }
-      })
-      .optional(),
-    autoplan: AutoplanSchema.optional(),
-  })
-  .superRefine((project, ctx) => {
-    const dir = normalizeRepoPath(project.dir);
-    if (dir === undefined) return;
-    for (const [index, pattern] of (project.autoplan?.when_modified ?? []).entries()) {
-      const bare = pattern.startsWith('!') ? pattern.slice(1) : pattern;
-      if (resolveFrom(dir, bare) === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['autoplan', 'when_modified', index],
-          message: `Pattern \`${pattern}\` points outside the repo; patterns are relative to the project dir \`${dir}\`.`,
-        });
-      }
-    }
-  });
+const AutoplanSchema = said(
+  z.strictObject({
+    enabled: z.boolean().optional(),
+    when_modified: said(z.array(said(z.string().min(1), { expected: 'a glob pattern' })), {
+      expected: 'a list of glob patterns',
+    }).optional(),
+  }),
+  { expected: 'a map with `enabled` and/or `when_modified`', where: 'in `autoplan`' },
+);
 
-const RepoConfigSchema = z
-  .strictObject({
-    version: z.literal(1),
-    projects: z.array(ProjectSchema).optional(),
-  })
-  .superRefine((config, ctx) => {
-    const names = new Map<string, number>();
-    const places = new Map<string, number>();
-    for (const [index, project] of (config.projects ?? []).entries()) {
+const ProjectSchema = said(
+  z
+    .strictObject({
+      name: z.string().min(1).optional(),
+      dir: said(
+        z
+          .string()
+          .min(1)
+          .superRefine((dir, ctx) => {
+            if (dir !== '' && normalizeRepoPath(dir) === undefined) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `\`dir\` must be a folder inside the repo, relative to its root; \`${dir}\` is not.`,
+              });
+            }
+          }),
+        {
+          expected: 'a folder path relative to the repo root',
+          missing:
+            'This project has no `dir`; set it to the folder with its .tf files, relative to the repo root.',
+        },
+      ),
+      workspace: said(
+        z
+          .string()
+          .min(1)
+          .superRefine((workspace, ctx) => {
+            if (WORKSPACE_FORBIDDEN.test(workspace)) {
+              ctx.addIssue({
+                code: 'custom',
+                message: `Workspace \`${workspace}\` is not a valid name: it may not contain \`/\`, \`\\\`, \`..\` or spaces.`,
+              });
+            }
+          }),
+        { expected: 'a workspace name' },
+      ).optional(),
+      type: z.enum(['terraform', 'dbt']).optional(),
+      autoplan: AutoplanSchema.optional(),
+      depends_on: said(z.array(z.string().min(1)), { expected: 'a list of project names' }).optional(),
+      execution_order_group: z.number().int().optional(),
+      workflow: said(z.string().min(1), { expected: 'a workflow name' }).optional(),
+      apply_requirements: RequirementsSchema.optional(),
+      plan_requirements: RequirementsSchema.optional(),
+    })
+    .superRefine((project, ctx) => {
       const dir = normalizeRepoPath(project.dir);
-      if (dir === undefined) continue;
-      const workspace = project.workspace ?? 'default';
-      const name = project.name ?? defaultProjectName(dir, workspace);
-      const place = `${dir}\u0000${workspace}`;
-      const samePlace = places.get(place);
-      const sameName = names.get(name);
-      if (samePlace !== undefined) {
+      if (dir === undefined) return;
+      for (const [index, pattern] of (project.autoplan?.when_modified ?? []).entries()) {
+        const bare = pattern.startsWith('!') ? pattern.slice(1) : pattern;
+        if (resolveFrom(dir, bare) === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['autoplan', 'when_modified', index],
+            message: `Pattern \`${pattern}\` points outside the repo; patterns are relative to the project dir \`${dir}\`.`,
+          });
+        }
+      }
+    }),
+  { expected: 'a map with at least `dir`', where: 'in a project' },
+);
+
+type RawProject = z.output<typeof ProjectSchema>;
+
+export const RepoConfigSchema = said(
+  z
+    .strictObject({
+      version: said(z.literal(1), {
+        expected: 'the number 1',
+        missing: '`version` is required; add `version: 1` at the top.',
+      }),
+      projects: said(z.array(ProjectSchema), { expected: 'a list of projects' }).optional(),
+      workflows: WorkflowsSchema.optional(),
+      parallel_plan: z.boolean().optional(),
+      parallel_apply: z.boolean().optional(),
+      automerge: z.boolean().optional(),
+      lock_mode: z.enum(['plan', 'apply', 'off']).optional(),
+    })
+    .superRefine((config, ctx) => {
+      checkProjects(config.projects ?? [], ctx);
+    }),
+  { expected: 'a map of settings, starting with `version: 1`' },
+);
+
+/** Names and places unique; `depends_on` names real projects, never itself, without cycles. */
+interface ProjectIdentity {
+  name?: string;
+  dir: string;
+  workspace?: string;
+  depends_on?: string[];
+}
+
+export function checkProjects(projects: ProjectIdentity[], ctx: z.core.$RefinementCtx): void {
+  const names = new Map<string, number>();
+  const places = new Map<string, number>();
+  const nameOf = (project: ProjectIdentity) => {
+    const dir = normalizeRepoPath(project.dir) ?? project.dir;
+    return project.name ?? defaultProjectName(dir, project.workspace ?? 'default');
+  };
+  for (const [index, project] of projects.entries()) {
+    const dir = normalizeRepoPath(project.dir);
+    if (dir === undefined) continue;
+    const workspace = project.workspace ?? 'default';
+    const name = nameOf(project);
+    const place = `${dir}\u0000${workspace}`;
+    const samePlace = places.get(place);
+    const sameName = names.get(name);
+    if (samePlace !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['projects', index, 'dir'],
+        message: `\`projects[${samePlace}]\` already plans \`${dir}\` in workspace \`${workspace}\`; give each project its own dir or workspace.`,
+      });
+    } else if (sameName !== undefined) {
+      ctx.addIssue(
+        project.name === undefined
+          ? {
+              code: 'custom',
+              path: ['projects', index],
+              message: `This project's default name \`${name}\` is already used by \`projects[${sameName}]\`; give one of them another \`name\`.`,
+            }
+          : {
+              code: 'custom',
+              path: ['projects', index, 'name'],
+              message: `Project name \`${name}\` is already used by \`projects[${sameName}]\`; names must be unique.`,
+            },
+      );
+    }
+    if (samePlace === undefined) places.set(place, index);
+    if (sameName === undefined) names.set(name, index);
+  }
+
+  const all = projects.map(nameOf);
+  const edges = new Map<string, string[]>();
+  for (const [index, project] of projects.entries()) {
+    const self = all[index] as string;
+    for (const [d, dependency] of (project.depends_on ?? []).entries()) {
+      const path = ['projects', index, 'depends_on', d];
+      if (dependency === self) {
+        ctx.addIssue({ code: 'custom', path, message: `Project \`${self}\` cannot depend on itself.` });
+      } else if (!all.includes(dependency)) {
+        const close = closest(
+          dependency,
+          all.filter((n) => n !== self),
+        );
         ctx.addIssue({
           code: 'custom',
-          path: ['projects', index, 'dir'],
-          message: `\`projects[${samePlace}]\` already plans \`${dir}\` in workspace \`${workspace}\`; give each project its own dir or workspace.`,
+          path,
+          message: `\`depends_on\` names \`${dependency}\`, which is not a project here.${close ? ` Did you mean \`${close}\`?` : ''}`,
         });
-      } else if (sameName !== undefined) {
-        ctx.addIssue(
-          project.name === undefined
-            ? {
-                code: 'custom',
-                path: ['projects', index],
-                message: `This project's default name \`${name}\` is already used by \`projects[${sameName}]\`; give one of them another \`name\`.`,
-              }
-            : {
-                code: 'custom',
-                path: ['projects', index, 'name'],
-                message: `Project name \`${name}\` is already used by \`projects[${sameName}]\`; names must be unique.`,
-              },
-        );
+      } else {
+        edges.set(self, [...(edges.get(self) ?? []), dependency]);
       }
-      if (samePlace === undefined) places.set(place, index);
-      if (sameName === undefined) names.set(name, index);
     }
-  });
+  }
+  const cycle = findCycle(edges);
+  if (cycle) {
+    const index = all.indexOf(cycle[0] as string);
+    ctx.addIssue({
+      code: 'custom',
+      path: ['projects', index, 'depends_on'],
+      message: `\`depends_on\` goes round in a circle: ${cycle.map((n) => `\`${n}\``).join(' → ')}.`,
+    });
+  }
+}
 
-/** What each field should hold, for messages; `*` stands for a list index. */
-const FIELDS: Record<string, { expected: string; missing?: string }> = {
-  '': { expected: 'a map of settings, starting with `version: 1`' },
-  version: { expected: 'the number 1', missing: '`version` is required; add `version: 1` at the top.' },
-  projects: { expected: 'a list of projects' },
-  'projects.*': { expected: 'a map with at least `dir`' },
-  'projects.*.name': { expected: 'text' },
-  'projects.*.dir': {
-    expected: 'a folder path relative to the repo root',
-    missing: 'This project has no `dir`; set it to the folder with its .tf files, relative to the repo root.',
-  },
-  'projects.*.workspace': { expected: 'a workspace name' },
-  'projects.*.autoplan': { expected: 'a map with `enabled` and/or `when_modified`' },
-  'projects.*.autoplan.enabled': { expected: '`true` or `false`' },
-  'projects.*.autoplan.when_modified': { expected: 'a list of glob patterns' },
-  'projects.*.autoplan.when_modified.*': { expected: 'a glob pattern' },
-};
+/** A project's last path segment for its full name (`app` → `envs/app`), or a typo of a longer name. */
+function closest(input: string, known: string[]): string | undefined {
+  const lower = input.toLowerCase();
+  const bySegment = known.find((k) => k.toLowerCase().endsWith(`/${lower}`));
+  if (bySegment) return bySegment;
+  return input.length >= 3 ? didYouMean(input, known) : undefined;
+}
 
-/** The keys a map at each place may hold, for unknown-key messages. */
-const KEYS: Record<string, { keys: string[]; where: string }> = {
-  '': { keys: Object.keys(RepoConfigSchema.shape), where: 'at the top level' },
-  'projects.*': { keys: Object.keys(ProjectSchema.shape), where: 'in a project' },
-  'projects.*.autoplan': { keys: Object.keys(AutoplanSchema.shape), where: 'in `autoplan`' },
-};
+function findCycle(edges: Map<string, string[]>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'visiting') return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, 'visiting');
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) {
+      const found = visit(next);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of [...edges.keys()].sort()) {
+    const found = visit(node);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 /**
- * Parses a repo's `sluice.yaml`. The one place repo config is read: YAML syntax, then the schema, then
- * cross-field rules; every issue carries the file, line and column to fix.
+ * Parses a repo's `sluice.yaml`. YAML syntax, then the schema, then cross-field rules, then (given the
+ * admin's rules) what this repo may override; every issue carries the file, line and column to fix.
  */
-export function parseRepoConfig(text: string, file: string): RepoConfigResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number, message: string): ConfigIssue => ({
-    file,
-    ...offsetPosition(lineCounter, offset),
-    message,
-  });
-
-  if (doc.errors.length > 0) {
-    const issues: ConfigIssue[] = [];
-    for (const error of doc.errors) {
-      const issue = at(error.pos[0], syntaxMessage(text, error.code, error.message, error.pos[0]));
-      // One issue per line: later errors on a line are usually the parser recovering from the first.
-      if (!issues.some((seen) => seen.line === issue.line)) issues.push(issue);
-    }
-    return { ok: false, issues };
-  }
-  const aliasIssue = unresolvedAlias(doc, (offset, message) => at(offset, message));
-  if (aliasIssue) return { ok: false, issues: [aliasIssue] };
-
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    return { ok: false, issues: [at(0, `The file could not be read as YAML: ${(error as Error).message}.`)] };
-  }
-  if (data === null || data === undefined) {
-    return { ok: false, issues: [at(0, 'The file is empty; it needs at least `version: 1`.')] };
-  }
-
-  const parsed = RepoConfigSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap((issue) =>
-      toConfigIssues(issue, data, doc, lineCounter, file),
-    );
-    return { ok: false, issues: sortIssues(issues) };
-  }
-  return { ok: true, config: toRepoConfig(parsed.data) };
-}
-
-function toRepoConfig(data: z.output<typeof RepoConfigSchema>): RepoConfig {
-  if (!data.projects) return { version: 1 };
-  return {
-    version: 1,
-    projects: data.projects.map((project) => {
-      const dir = normalizeRepoPath(project.dir) ?? '.';
-      const workspace = project.workspace ?? 'default';
-      return {
-        name: project.name ?? defaultProjectName(dir, workspace),
-        dir,
-        workspace,
-        autoplan: {
-          enabled: project.autoplan?.enabled ?? true,
-          whenModified: project.autoplan?.when_modified ?? [...DEFAULT_WHEN_MODIFIED],
-        },
-      };
-    }),
-  };
-}
-
-function toConfigIssues(
-  issue: z.core.$ZodIssue,
-  data: unknown,
-  doc: Document,
-  lineCounter: LineCounter,
+export function parseRepoConfig(
+  text: string,
   file: string,
-): ConfigIssue[] {
-  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-  const place = (p: ConfigPath, at: 'key' | 'value' = 'value') => ({
-    file,
-    ...positionOf(doc, lineCounter, p, at),
+  options: ParseRepoConfigOptions = {},
+): RepoConfigResult {
+  const parsed = parseYamlConfig(text, file, {
+    schema: RepoConfigSchema,
+    emptyMessage: 'The file is empty; it needs at least `version: 1`.',
   });
-  if (issue.code === 'unrecognized_keys') {
-    const known = KEYS[pattern(path)];
-    return issue.keys.map((key) => ({
-      ...place([...path, key], 'key'),
-      message: unknownKeyMessage(key, known?.keys ?? [], known?.where ?? `in \`${formatPath(path)}\``),
-    }));
+  if (!parsed.ok) return parsed;
+  const config = toRepoConfig(parsed.data);
+  if (options.rules) {
+    const issues = checkOverrides(config, options.rules, parsed.locate, SLUICE_PATHS);
+    if (issues.length > 0) return { ok: false, issues };
   }
-  if (issue.code === 'custom') return [{ ...place(path), message: issue.message }];
-
-  const field = FIELDS[pattern(path)];
-  const name = `\`${formatPath(path) || 'the file'}\``;
-  const value = valueAt(data, path);
-  let message: string;
-  if (value === undefined) {
-    message = field?.missing ?? `${name} is required: ${field?.expected ?? 'a value'}.`;
-  } else if (issue.code === 'too_small' && typeof value === 'string') {
-    message = `${name} must not be empty.`;
-  } else if (path.length === 0) {
-    message = `The file must hold ${FIELDS['']?.expected}, not ${describe(value)}.`;
-  } else {
-    message = `${name} must be ${field?.expected ?? 'something else'}, not ${describe(value)}.`;
-  }
-  return [{ ...place(path), message }];
+  return { ok: true, config, warnings: [] };
 }
 
-function unknownKeyMessage(key: string, known: readonly string[], where: string): string {
-  const suggestion = didYouMean(key, known);
-  if (suggestion) return `Unknown key \`${key}\` ${where}. Did you mean \`${suggestion}\`?`;
-  return `Unknown key \`${key}\` ${where}. Allowed: ${known.map((k) => `\`${k}\``).join(', ')}.`;
+/** Where each restricted key sits in a sluice.yaml, for messages. */
+const SLUICE_PATHS: OverridePaths = {
+  lockMode: ['lock_mode'],
+  workflows: ['workflows'],
+  project: (index, key) => ['projects', index, key],
+};
+
+export function toRepoConfig(data: z.output<typeof RepoConfigSchema>): RepoConfig {
+  const config: RepoConfig = { version: 1 };
+  if (data.projects) config.projects = data.projects.map(toProjectConfig);
+  if (data.workflows) config.workflows = toWorkflows(data.workflows);
+  if (data.parallel_plan !== undefined) config.parallelPlan = data.parallel_plan;
+  if (data.parallel_apply !== undefined) config.parallelApply = data.parallel_apply;
+  if (data.automerge !== undefined) config.automerge = data.automerge;
+  if (data.lock_mode !== undefined) config.lockMode = data.lock_mode;
+  return config;
 }
 
-function syntaxMessage(text: string, code: string, message: string, offset: number): string {
-  if (code === 'DUPLICATE_KEY') {
-    const key = /^["']?([^"':\n]*)/.exec(text.slice(offset))?.[1]?.trim();
-    if (key) return `Key \`${key}\` appears twice in the same map; keep one.`;
-  }
-  return `YAML syntax error: ${message.replace(/\.$/, '')}.`;
-}
-
-function unresolvedAlias(doc: Document, at: (offset: number, message: string) => ConfigIssue) {
-  let issue: ConfigIssue | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      if (isAlias(node) && node.resolve(doc) === undefined) {
-        issue = at(
-          node.range?.[0] ?? 0,
-          `Alias \`*${node.source}\` refers to an anchor that is not defined above it.`,
-        );
-        return visit.BREAK;
-      }
-      return undefined;
+function toProjectConfig(project: RawProject): ProjectConfig {
+  const dir = normalizeRepoPath(project.dir) ?? '.';
+  const workspace = project.workspace ?? 'default';
+  const type = project.type ?? 'terraform';
+  const out: ProjectConfig = {
+    name: project.name ?? defaultProjectName(dir, workspace),
+    dir,
+    workspace,
+    type,
+    autoplan: {
+      enabled: project.autoplan?.enabled ?? true,
+      whenModified: project.autoplan?.when_modified ?? [
+        ...(type === 'dbt' ? DEFAULT_DBT_WHEN_MODIFIED : DEFAULT_WHEN_MODIFIED),
+      ],
     },
-  });
-  return issue;
-}
-
-function valueAt(data: unknown, path: ConfigPath): unknown {
-  let value = data;
-  for (const segment of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string | number, unknown>)[segment];
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'an empty value';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  if (typeof value === 'string')
-    return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'number') return `the number ${value}`;
-  if (typeof value === 'boolean') return `\`${value}\``;
-  return `a ${typeof value}`;
-}
-
-function pattern(path: ConfigPath): string {
-  return path.map((p) => (typeof p === 'number' ? '*' : p)).join('.');
-}
-
-/** `projects[0].autoplan.when_modified[2]` */
-export function formatPath(path: ConfigPath): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
-}
-
-function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
-  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+    dependsOn: project.depends_on ?? [],
+    executionOrderGroup: project.execution_order_group ?? 0,
+  };
+  if (project.workflow !== undefined) out.workflow = project.workflow;
+  if (project.apply_requirements !== undefined) out.applyRequirements = project.apply_requirements;
+  if (project.plan_requirements !== undefined) out.planRequirements = project.plan_requirements;
+  return out;
 }

@@ -109,6 +109,12 @@ export interface Forge {
   setCommitStatus(repo: RepoRef, sha: string, status: CommitStatus): Promise<void>;
   listApprovals(pr: PullRequestRef): Promise<Approval[]>;
   getPermission(repo: RepoRef, user: string): Promise<Permission>;
+  /**
+   * Whether `user` is an active member of `team`: `org/team`, or a bare `team` of the repository's owner
+   * (GitLab: a group's full path, or a bare name for a subgroup of the repository's top-level group).
+   * A team that does not exist, or that Sluice may not see, has no members.
+   */
+  isTeamMember(repo: RepoRef, team: string, user: string): Promise<boolean>;
   cloneAccess(repo: RepoRef): Promise<CloneAccess>;
   /** Marks a command comment as heard (or refused) so people see the bot got it. */
   react(pr: PullRequestRef, commentId: string, reaction: Reaction): Promise<void>;

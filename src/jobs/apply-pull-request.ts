@@ -4,26 +4,34 @@ import { type ApplyProjectView, buildApplyView } from '../comments/apply-view.js
 import { codeSpan } from '../comments/markdown.js';
 import { kindMarker } from '../comments/markers.js';
 import { renderApplyComment } from '../comments/render.js';
-import type { ApplyRequirement } from '../config/rules.js';
+import type { ApplyRules } from '../config/apply-rules.js';
+import type { RepoConfig } from '../config/repo-config.js';
+import type { ApplyRequirement, LockMode, RepoRules } from '../config/rules.js';
+import type { Workflow } from '../config/workflow.js';
 import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
+import { applyOrder, type OrderedProject } from '../projects/apply-order.js';
 import { discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
 import type { PlanTarget } from '../queue/jobs.js';
 import type { Checkout } from '../runner/git-mirror.js';
 import { applyProject } from '../runner/terraform/apply-project.js';
+import type { RunFacts } from '../runner/terraform/run-stage.js';
 import { lockKey, prKey, repoKey } from '../store/keys.js';
 import type { PlannedProject } from '../store/types.js';
 import { unmetRequirements } from './apply-requirements.js';
-import { loadRepoConfig } from './load-repo-config.js';
+import { heldBack } from './held-back.js';
+import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { projectContext } from './plan-pull-request.js';
+import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
 import { reply } from './reply.js';
+import { isSluiceContext, requirementFacts } from './requirement-facts.js';
+import { type RunSettings, runSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 export const APPLY_CONTEXT = 'sluice/apply';
-/** Sluice's own statuses never block its own apply. */
-export const isSluiceContext = (context: string) => context.startsWith('sluice/');
+export { isSluiceContext };
 
 export interface ApplyRequest {
   pr: PullRequestRef;
@@ -63,6 +71,14 @@ export async function applyPullRequest(
     (p) => p.status === 'planned' && p.applied?.outcome !== 'applied' && matchesTarget(p, request.target),
   );
   const toApply = pending.filter((p) => !p.noChanges);
+  const unplanned = (state?.projects ?? []).filter((p) => p.status !== 'planned');
+  if (merged && request.trigger === 'merge' && unplanned.length > 0) {
+    await reply(
+      forge,
+      pr,
+      `**Not applied:** ${unplanned.map((p) => codeSpan(p.name)).join(', ')} had no successful plan when this pull request was merged (locked by another pull request, or the plan failed), so nothing was applied there. Its changes are on the base branch now: plan and apply them in a new pull request.`,
+    );
+  }
   if (!state || toApply.length === 0) {
     if (request.trigger === 'merge') {
       await releaseEverything(deps, pr);
@@ -86,24 +102,21 @@ export async function applyPullRequest(
     });
   }
 
-  // Requirements. After a merge only approval still means something; mergeable and undiverged are moot.
-  const required: ApplyRequirement[] = merged
-    ? rules.applyRequirements.filter((r) => r === 'approved')
-    : rules.applyRequirements;
+  // What must hold, and the apply order, come from the server and the BASE branch's config, never
+  // from the PR's own.
+  const { applyRules, order } = await baseApplyRules(deps, forge, pull, rules, request.signal);
+  const wanted = new Set(toApply.flatMap((p) => applyRules.applyRequirementsFor(p)));
+  // After a merge only approval still means something; mergeable and undiverged are moot.
+  const required: ApplyRequirement[] = [...wanted].filter((r) => !merged || r === 'approved');
   const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), state.headSha, {
     signal: request.signal,
   });
   const workDir = join(deps.dataDir, 'jobs', `apply-${request.runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
   try {
-    const unmet = unmetRequirements(required, {
-      author: pull.author,
-      headSha: pull.headSha,
-      approvals: required.includes('approved') ? await forge.listApprovals(pr) : [],
-      mergeability: required.includes('mergeable')
-        ? await forge.getMergeability(pr, isSluiceContext)
-        : undefined,
-      divergedProjects: required.includes('undiverged') ? await diverged(checkout, pull, toApply) : undefined,
-    });
+    const unmet = unmetRequirements(
+      required,
+      await requirementFacts(forge, pull, checkout, toApply, new Set(required)),
+    );
     if (unmet.length > 0) {
       const intro = merged
         ? `This pull request was merged without meeting its apply requirements, so Sluice did not apply it. The locks stay until someone resolves it: fix the requirement and comment \`sluice apply\`, or \`sluice unlock\`.`
@@ -132,10 +145,44 @@ export async function applyPullRequest(
       }
     }
 
+    // The workflows are the reviewed commit's, checked against the server's rules as at plan time.
+    const headConfig = await loadRepoConfig(checkout, rules);
+    if (!headConfig.ok) {
+      const issues = headConfig.issues.map((i) => `- \`${i.file}:${i.line}:${i.column}\`: ${i.message}`);
+      await reply(
+        forge,
+        pr,
+        [
+          `**Not applied:** \`${headConfig.file}\` of the reviewed commit is not valid under the current server rules, so Sluice cannot tell which workflow to run. Fix it and plan again:`,
+          '',
+          ...issues,
+        ].join('\n'),
+      );
+      await status('failure', `Not applied: ${headConfig.file} is invalid`);
+      return 'refused';
+    }
+    const settings = runSettings(rules, deps, headConfig.config);
+    const facts: RunFacts = {
+      prNumber: pr.number,
+      headSha: state.headSha,
+      baseBranch: pull.baseBranch,
+      headBranch: pull.headBranch,
+      user: request.trigger === 'comment' ? request.requestedBy : undefined,
+      commentArgs: [],
+    };
+
     const tool = await deps.tool();
     const views: ApplyProjectView[] = [];
-    await status('pending', `Applying ${toApply.length} project${toApply.length === 1 ? '' : 's'}…`);
-    for (const [index, planned] of toApply.entries()) {
+    // This PR's projects with changes that are not applied: a project depending on one of them waits.
+    const notApplied = new Set(
+      state.projects
+        .filter((p) => p.status !== 'planned' || (!p.noChanges && p.applied?.outcome !== 'applied'))
+        .map((p) => p.name),
+    );
+    // Projects of this run that were not applied: a later execution order group does not run.
+    const notAppliedInRun: OrderedProject[] = [];
+    const ordered = applyOrder(toApply.map((planned) => ({ ...order(planned.name), planned })));
+    for (const [index, { planned, ...place }] of ordered.entries()) {
       const project: Project = {
         name: planned.name,
         dir: planned.dir,
@@ -144,6 +191,21 @@ export async function applyPullRequest(
         reason: 'config',
       };
       const context = projectContext(APPLY_CONTEXT, project);
+      const skip = async (why: { status: string; message: string }) => {
+        notAppliedInRun.push(place);
+        await status('failure', why.status, context);
+        views.push({ project, outcome: 'refused', message: why.message, output: '' });
+      };
+      const held = heldBack(place, notApplied, notAppliedInRun);
+      if (held) {
+        await skip(held);
+        continue;
+      }
+      const workflow = projectWorkflow(rules, headConfig.config, project.name);
+      if (!workflow.ok) {
+        await skip({ status: 'Not applied: unknown workflow', message: `Not applied: ${workflow.message}` });
+        continue;
+      }
       const view = await applyOne(deps, {
         forge,
         pull,
@@ -154,15 +216,24 @@ export async function applyPullRequest(
         tool,
         request,
         log,
+        lockMode: applyRules.lockMode,
+        settings,
+        steps: workflow.workflow.apply,
+        facts,
         setStatus: (s, d) => status(s, d, context),
       });
       views.push(view);
+      if (view.outcome !== 'applied') notAppliedInRun.push(place);
       if (view.outcome === 'applied') {
+        notApplied.delete(planned.name);
         planned.applied = { at: new Date().toISOString(), outcome: 'applied', by: request.requestedBy };
-      } else if (view.outcome === 'interrupted') {
-        planned.applied = { at: new Date().toISOString(), outcome: 'interrupted', by: request.requestedBy };
+        await deps.store.pulls.put(key, state);
       }
-      await deps.store.pulls.put(key, state);
+    }
+    if (views.every((v) => v.outcome === 'busy')) {
+      // Nothing ran here: leave the comment and statuses to the run that has the plans.
+      await reply(forge, pr, views[0]?.message ?? '');
+      return 'nothing';
     }
 
     const failed = views.filter((v) => v.outcome !== 'applied');
@@ -179,7 +250,7 @@ export async function applyPullRequest(
           requestedBy: request.requestedBy,
         }),
         {
-          templatesDir: deps.templatesDir,
+          templatesDir: settings.templatesDir,
           maxLength: forge.capabilities.maxCommentLength,
           marker: kindMarker('apply'),
         },
@@ -217,7 +288,7 @@ export async function applyPullRequest(
       views.filter((v) => v.outcome === 'applied').map((v) => v.project),
       request.runId,
     );
-    if (!merged && allDone && rules.automerge && rules.applyMode === 'comment') {
+    if (!merged && allDone && applyRules.automerge && rules.applyMode === 'comment') {
       await forge.merge(pr, pull.headSha);
       log.info('automerged after every project was applied');
     }
@@ -240,12 +311,16 @@ async function applyOne(
     tool: Awaited<ReturnType<WorkerDeps['tool']>>;
     request: ApplyRequest;
     log: Logger;
+    lockMode: LockMode;
+    settings: RunSettings;
+    /** The apply stage of the project's workflow. */
+    steps: Workflow['apply'];
+    facts: RunFacts;
     setStatus: (state: 'pending' | 'success' | 'failure', description: string) => Promise<void>;
   },
 ): Promise<ApplyProjectView> {
   const { pull, planned, project, request } = input;
   const prKeyValue = prKey(pull.ref);
-  const rules = deps.rules(pull.ref.repo);
   const view = (outcome: ApplyProjectView['outcome'], message: string, output = ''): ApplyProjectView => ({
     project,
     outcome,
@@ -255,7 +330,7 @@ async function applyOne(
 
   // The lock is the PR's: in `plan` mode it must still carry the fence the plan saw.
   const lk = lockKey(pull.ref.repo, project);
-  if (rules.lockMode === 'plan') {
+  if (input.lockMode === 'plan') {
     if (planned.fence === undefined || !(await deps.locks.checkFence(lk, prKeyValue, planned.fence))) {
       const holder = await deps.locks.get(lk);
       await input.setStatus('failure', 'Not applied: the lock moved');
@@ -266,7 +341,7 @@ async function applyOne(
           : 'Not applied: this plan no longer holds the lock it was made under. Comment `sluice plan` to plan again.',
       );
     }
-  } else if (rules.lockMode === 'apply') {
+  } else if (input.lockMode === 'apply') {
     const taken = await deps.locks.acquire(lk, {
       prKey: prKeyValue,
       prNumber: pull.ref.number,
@@ -286,10 +361,10 @@ async function applyOne(
   // Each reviewed plan runs at most once, whatever happens to this worker.
   const claim = `${planned.planKey}@${planned.planId}`;
   if (!(await deps.store.deliveries.claim('apply', claim))) {
-    await input.setStatus('failure', 'Interrupted; check the state');
+    // Another run has this plan: still applying it, or it died mid-apply. Either way, never run it again.
     return view(
-      'interrupted',
-      'An earlier apply of this plan was interrupted before it reported back, so Sluice will not run it again. Check the state (e.g. `tofu state list`), then comment `sluice plan` and apply the new plan.',
+      'busy',
+      'Sluice did not run this plan again: another apply of it is running, or was interrupted before it reported back. If none is running, check the state (e.g. `tofu state list`), then comment `sluice plan` and apply the new plan.',
     );
   }
   const artifact = await deps.store.plans.get(planned.planKey);
@@ -311,9 +386,13 @@ async function applyOne(
     tool: input.tool,
     sandbox: deps.sandbox,
     providerCacheDir: join(deps.dataDir, 'plugin-cache'),
-    timeoutMs: deps.stepTimeoutMs,
+    timeoutMs: input.settings.stepTimeoutMs,
     signal: request.signal,
     masker: deps.masker,
+    steps: input.steps,
+    sandboxRules: input.settings.sandboxRules,
+    serverEnv: deps.serverEnv ?? process.env,
+    facts: input.facts,
   });
   input.log.info(
     { project: project.name, status: outcome.status, ms: outcome.durationMs },
@@ -341,6 +420,48 @@ async function applyOne(
   );
 }
 
+/**
+ * The apply rules and each project's place in the apply order (`depends_on`, `execution_order_group`,
+ * `type`), both from the repo config on the BASE branch. A project the base config does not list (a new
+ * one, or no config) has no dependencies, group 0, and is Terraform.
+ */
+async function baseApplyRules(
+  deps: WorkerDeps,
+  forge: Forge,
+  pull: PullRequest,
+  rules: RepoRules,
+  signal: AbortSignal,
+): Promise<{ applyRules: ApplyRules; order: (name: string) => OrderedProject }> {
+  const base = await deps.mirrors.checkout(
+    pull.ref.repo,
+    await forge.cloneAccess(pull.ref.repo),
+    pull.baseSha,
+    {
+      signal,
+    },
+  );
+  try {
+    const applyRules = await loadApplyRules(base, rules);
+    const loaded = applyRules.issues.length === 0 ? await loadRepoConfig(base) : undefined;
+    const config: RepoConfig | undefined = loaded?.ok ? loaded.config : undefined;
+    return { applyRules, order: (name) => orderOf(config, name) };
+  } finally {
+    await base.dispose();
+  }
+}
+
+function orderOf(config: RepoConfig | undefined, name: string): OrderedProject {
+  const project = config?.projects?.find((p) => p.name === name);
+  return project
+    ? {
+        name,
+        type: project.type,
+        executionOrderGroup: project.executionOrderGroup,
+        dependsOn: project.dependsOn,
+      }
+    : { name };
+}
+
 /** Projects whose planned result the merge changed: the diff from the reviewed head to the merge commit touches them. */
 async function changedByMerge(
   deps: WorkerDeps,
@@ -366,27 +487,6 @@ async function changedByMerge(
   } finally {
     await merge.dispose();
   }
-}
-
-/** Names of projects whose files the base branch changed since the PR branched off. */
-async function diverged(
-  checkout: Checkout,
-  pull: PullRequest,
-  projects: PlannedProject[],
-): Promise<string[]> {
-  const changed = await checkout.changedOnBase(pull.baseSha);
-  if (changed.length === 0) return [];
-  const loaded = await loadRepoConfig(checkout);
-  if (!loaded.ok) return projects.map((p) => p.name);
-  const affected = discoverProjects({
-    changedFiles: changed,
-    repoFiles: loaded.repoFiles,
-    readFile: loaded.read,
-    config: loaded.config,
-  });
-  return projects
-    .filter((p) => affected.some((a) => a.dir === p.dir && a.workspace === p.workspace))
-    .map((p) => p.name);
 }
 
 /** Plans the given projects again (on the merge commit when `sha` is given) and says why; nothing is applied. */

@@ -1,5 +1,6 @@
 import { type Command, parseCommand, usageText } from '../commands/parse-command.js';
 import { codeSpan } from '../comments/markdown.js';
+import { checkPermission, commandTargets } from '../config/permissions.js';
 import type { Forge } from '../forge/types.js';
 import type { Logger } from '../logger.js';
 import type { CommandJob } from '../queue/jobs.js';
@@ -49,12 +50,9 @@ export function createCommandJobHandler(deps: WorkerDeps) {
         `Sluice ${SLUICE_VERSION} · ${tool.name === 'tofu' ? 'OpenTofu' : 'Terraform'} ${tool.version}`,
       );
     }
-    if (!(await mayRun(forge, job))) {
-      await reply(
-        forge,
-        job.pr,
-        `Sorry @${job.author}, ${codeSpan(`sluice ${command.name}`)} needs write access to this repository. Ask a maintainer to run it.`,
-      );
+    const refusal = await mayRun(deps, forge, job, command);
+    if (refusal) {
+      await reply(forge, job.pr, refusal);
       return;
     }
     await run(command, job, context, forge, log);
@@ -141,7 +139,25 @@ export function createCommandJobHandler(deps: WorkerDeps) {
   }
 }
 
-async function mayRun(forge: Forge, job: CommandJob): Promise<boolean> {
-  const permission = await forge.getPermission(job.pr.repo, job.author);
-  return permission === 'write' || permission === 'admin';
+/**
+ * Who may run the command: the server config's `permissions`, project by project for the projects the
+ * command acts on (those this PR planned, narrowed by `-p`/`-d`/`-w`). Undefined when allowed, else the reply.
+ */
+async function mayRun(
+  deps: WorkerDeps,
+  forge: Forge,
+  job: CommandJob,
+  command: Command,
+): Promise<string | undefined> {
+  if (command.name !== 'plan' && command.name !== 'apply' && command.name !== 'unlock') return undefined;
+  const planned = (await deps.store.pulls.get(prKey(job.pr)))?.projects ?? [];
+  const decision = await checkPermission({
+    command: command.name,
+    projects: commandTargets(planned, command),
+    rules: deps.rules(job.pr.repo).permissions,
+    user: job.author,
+    role: () => forge.getPermission(job.pr.repo, job.author),
+    isTeamMember: (team) => forge.isTeamMember(job.pr.repo, team, job.author),
+  });
+  return decision.allowed ? undefined : decision.message;
 }

@@ -1,9 +1,7 @@
-import {
-  type ConfigIssue,
-  parseRepoConfig,
-  REPO_CONFIG_FILES,
-  type RepoConfig,
-} from '../config/repo-config.js';
+import { type ApplyRules, resolveApplyRules } from '../config/apply-rules.js';
+import type { ConfigIssue, RepoConfig } from '../config/repo-config.js';
+import { findRepoConfigFile, parseRepoConfigFile } from '../config/repo-config-file.js';
+import type { RepoRules } from '../config/rules.js';
 import type { Checkout } from '../runner/git-mirror.js';
 import { readCheckoutFile } from './read-checkout-file.js';
 
@@ -14,16 +12,42 @@ export type LoadedRepoConfig =
       config?: RepoConfig;
       repoFiles: string[];
       read: (path: string) => string | undefined;
+      /** The config file read (`sluice.yaml`, or `atlantis.yaml` when there is no `sluice.yaml`). */
+      file?: string;
+      /** What the file asks for that Sluice ignores (Atlantis keys without an equivalent). */
+      warnings?: ConfigIssue[];
     }
   | { ok: false; file: string; issues: ConfigIssue[] };
 
-/** Lists the checkout's files and reads its `sluice.yaml`, if any; the one place a job reads repo config. */
-export async function loadRepoConfig(checkout: Checkout): Promise<LoadedRepoConfig> {
+/**
+ * Lists the checkout's files and reads its `sluice.yaml` (or `atlantis.yaml`), if any; the one place a
+ * job reads repo config. With the repository's `rules`, keys outside `allowed_overrides`, custom
+ * workflows that are not allowed and unknown workflows are refused with their position.
+ */
+export async function loadRepoConfig(
+  checkout: Pick<Checkout, 'dir' | 'listFiles'>,
+  rules?: RepoRules,
+): Promise<LoadedRepoConfig> {
   const repoFiles = await checkout.listFiles();
   const read = (path: string) => readCheckoutFile(checkout.dir, path);
-  const file = REPO_CONFIG_FILES.find((f) => repoFiles.includes(f));
+  const file = findRepoConfigFile(repoFiles);
   if (!file) return { ok: true, repoFiles, read };
-  const parsed = parseRepoConfig(read(file) ?? '', file);
+  const parsed = parseRepoConfigFile(read(file) ?? '', file, { rules });
   if (!parsed.ok) return { ok: false, file, issues: parsed.issues };
-  return { ok: true, config: parsed.config, repoFiles, read };
+  return { ok: true, config: parsed.config, repoFiles, read, file, warnings: parsed.warnings };
+}
+
+/**
+ * The apply rules (requirements, lock mode, automerge) for a pull request, read from a checkout of its
+ * BASE commit (`pull.baseSha`), never from the PR's head: a PR cannot loosen what must hold before it
+ * is applied. An invalid config on the base branch is ignored (the server's rules apply) and reported
+ * in `issues`.
+ */
+export async function loadApplyRules(
+  base: Pick<Checkout, 'dir' | 'listFiles'>,
+  rules: RepoRules,
+): Promise<ApplyRules> {
+  const file = findRepoConfigFile(await base.listFiles());
+  const text = file === undefined ? undefined : readCheckoutFile(base.dir, file);
+  return resolveApplyRules(rules, file === undefined || text === undefined ? undefined : { file, text });
 }

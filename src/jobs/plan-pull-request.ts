@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { planMarker } from '../comments/markers.js';
 import { renderConfigErrorComment, renderPlanComment } from '../comments/render.js';
 import { buildPlanView } from '../comments/view.js';
-import type { RepoRules } from '../config/rules.js';
+import { type ApplyRules, resolveApplyRules } from '../config/apply-rules.js';
+import type { LockMode, RepoRules } from '../config/rules.js';
 import { isRetryable } from '../errors.js';
 import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
@@ -11,14 +12,20 @@ import { discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
 import type { PlanJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
+import type { Checkout } from '../runner/git-mirror.js';
 import { planProject } from '../runner/terraform/plan-project.js';
 import type { ProjectPlanResult } from '../runner/types.js';
 import { lockKey, planKey, prKey } from '../store/keys.js';
 import type { PlannedProject, PullState } from '../store/types.js';
-import { loadRepoConfig } from './load-repo-config.js';
+import type { UnmetRequirement } from './apply-requirements.js';
+import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
+import { planRequirementsError, planRequirementsWanted, unmetPlanRequirements } from './plan-requirements.js';
+import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
 import { reply } from './reply.js';
+import { requirementFacts } from './requirement-facts.js';
+import { runSettings } from './run-settings.js';
 import { selectProjects } from './select-projects.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -90,6 +97,8 @@ async function plan(
   const marker = planMarker(pr);
   const publish = (parts: string[]) =>
     publishComment({ forge, pr, kind: 'plan', marker, parts, ids: deps.store.comments });
+  // Until the repo config is read: the server's rules alone decide (parallel_plan is the repo's).
+  let settings = runSettings(rules, deps);
   const render = (results: ProjectPlanResult[], pending: Project[]) =>
     renderPlanComment(
       buildPlanView({
@@ -100,7 +109,7 @@ async function plan(
         applyMode: rules.applyMode,
         note: job.note,
       }),
-      { templatesDir: deps.templatesDir, maxLength: forge.capabilities.maxCommentLength, marker },
+      { templatesDir: settings.templatesDir, maxLength: forge.capabilities.maxCommentLength, marker },
     );
 
   const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), headSha, {
@@ -108,19 +117,20 @@ async function plan(
   });
   const workDir = join(deps.dataDir, 'jobs', context.id.replace(/[^A-Za-z0-9_-]/g, '_'));
   try {
-    const repoConfig = await loadRepoConfig(checkout);
+    const repoConfig = await loadRepoConfig(checkout, rules);
     if (!repoConfig.ok) {
       await publish(
         await renderConfigErrorComment(repoConfig.issues, {
           marker,
           maxLength: forge.capabilities.maxCommentLength,
-          templatesDir: deps.templatesDir,
+          templatesDir: settings.templatesDir,
           headSha,
         }),
       );
       await status('failure', `${repoConfig.file} is invalid; see the PR comment`);
       return 'config-error';
     }
+    settings = runSettings(rules, deps, repoConfig.config);
     const changedFiles = await forge.listChangedFiles(pr);
     const selected = selectProjects({
       job,
@@ -147,7 +157,10 @@ async function plan(
       return 'no-projects';
     }
 
-    log.info({ projects: projects.map((p) => p.name) }, 'planning');
+    // Plan requirements and the lock mode: the server's rules under the BASE branch's config.
+    const baseRules = await baseBranchRules(deps, forge, pull, rules, context.signal);
+    const unmet = await unmetForPlan(forge, pull, checkout, baseRules, projects);
+    log.info({ projects: projects.map((p) => p.name), notMet: [...unmet.keys()] }, 'planning');
     await status('pending', `Planning ${projects.length} project${projects.length === 1 ? '' : 's'}…`);
     await Promise.all(
       projects.map((p) => status('pending', 'Waiting to plan', projectContext(PLAN_CONTEXT, p))),
@@ -156,11 +169,18 @@ async function plan(
 
     const tool = await deps.tool();
     const planned: PlannedProject[] = [];
-    const results = await mapLimit(projects, deps.parallelPlans, async (project, index) => {
-      const holder = await takeLock(deps, rules, pull, headSha, project);
+    const facts = {
+      prNumber: pr.number,
+      headSha,
+      baseBranch: pull.baseBranch,
+      headBranch: pull.headBranch,
+      user: job.requestedBy,
+      commentArgs: job.extraArgs ?? [],
+    };
+    const results = await mapLimit(projects, settings.parallelPlans, async (project, index) => {
       const key = planKey(pr, headSha, project);
       const planId = new Date().toISOString();
-      const record = (result: ProjectPlanResult) =>
+      const record = (result: ProjectPlanResult, holder: { fence?: number }) =>
         planned.push({
           name: project.name,
           dir: project.dir,
@@ -171,8 +191,31 @@ async function plan(
           noChanges: result.summary?.noChanges ?? false,
           fence: holder.fence,
         });
+      const notPlanned = (error: NonNullable<ProjectPlanResult['error']>, description: string) => {
+        const result: ProjectPlanResult = {
+          project,
+          status: 'failed',
+          error,
+          tool: { name: tool.name, version: tool.version },
+          durationMs: 0,
+        };
+        record(result, {});
+        return status('failure', description, projectContext(PLAN_CONTEXT, project)).then(() => result);
+      };
+      const requirements = unmet.get(project.name);
+      if (requirements) {
+        return notPlanned(
+          planRequirementsError(requirements),
+          `Not planned: ${requirements.map((r) => r.requirement).join(', ')} not met`,
+        );
+      }
+      const workflow = projectWorkflow(rules, repoConfig.config, project.name);
+      if (!workflow.ok) {
+        return notPlanned({ step: 'workflow', message: workflow.message, output: '' }, 'Unknown workflow');
+      }
+      const holder = await takeLock(deps, baseRules.lockMode, pull, headSha, project);
       if (holder.locked) {
-        record(holder.locked.result);
+        record(holder.locked.result, holder);
         await status(
           'failure',
           `Locked by #${holder.locked.prNumber}`,
@@ -189,10 +232,14 @@ async function plan(
         tool,
         sandbox: deps.sandbox,
         providerCacheDir: join(deps.dataDir, 'plugin-cache'),
-        timeoutMs: deps.stepTimeoutMs,
+        timeoutMs: settings.stepTimeoutMs,
         signal: context.signal,
         masker: deps.masker,
         extraArgs: job.extraArgs,
+        steps: workflow.workflow.plan,
+        sandboxRules: settings.sandboxRules,
+        serverEnv: deps.serverEnv ?? process.env,
+        facts,
       });
       if (result.status === 'planned' && planFile && planJson) {
         await deps.store.plans.put(key, {
@@ -203,7 +250,7 @@ async function plan(
           tool: result.tool,
         });
       }
-      record(result);
+      record(result, holder);
       if (!context.signal.aborted) {
         await status(
           result.status === 'planned' ? 'success' : 'failure',
@@ -240,15 +287,59 @@ async function plan(
   }
 }
 
+/**
+ * The rules a plan follows that the repo config on the BASE branch may override (plan requirements, lock
+ * mode) — never the PR's own config. The base is checked out only when `allowed_overrides` lets the
+ * repository override either.
+ */
+async function baseBranchRules(
+  deps: WorkerDeps,
+  forge: Forge,
+  pull: PullRequest,
+  rules: RepoRules,
+  signal: AbortSignal,
+): Promise<ApplyRules> {
+  if (!rules.allowedOverrides.some((k) => k === 'plan_requirements' || k === 'lock_mode')) {
+    return resolveApplyRules(rules);
+  }
+  const base = await deps.mirrors.checkout(
+    pull.ref.repo,
+    await forge.cloneAccess(pull.ref.repo),
+    pull.baseSha,
+    {
+      signal,
+    },
+  );
+  try {
+    return await loadApplyRules(base, rules);
+  } finally {
+    await base.dispose();
+  }
+}
+
+/** The plan requirements each project does not meet, by project name. */
+async function unmetForPlan(
+  forge: Forge,
+  pull: PullRequest,
+  checkout: Checkout,
+  rules: ApplyRules,
+  projects: Project[],
+): Promise<Map<string, UnmetRequirement[]>> {
+  const wanted = planRequirementsWanted(projects, rules.planRequirementsFor, pull.state === 'merged');
+  const required = new Set([...wanted.values()].flat());
+  if (required.size === 0) return new Map();
+  return unmetPlanRequirements(wanted, await requirementFacts(forge, pull, checkout, projects, required));
+}
+
 /** In lock mode `plan`, takes (or keeps) the project's lock for this PR; reports the holder when another PR has it. */
 async function takeLock(
   deps: WorkerDeps,
-  rules: RepoRules,
+  lockMode: LockMode,
   pull: PullRequest,
   headSha: string,
   project: Project,
 ): Promise<{ fence?: number; locked?: { prNumber: number; result: ProjectPlanResult } }> {
-  if (rules.lockMode !== 'plan') return {};
+  if (lockMode !== 'plan') return {};
   const acquired = await deps.locks.acquire(lockKey(pull.ref.repo, project), {
     prKey: prKey(pull.ref),
     prNumber: pull.ref.number,

@@ -11,7 +11,7 @@ export type Selection = { ok: true; projects: Project[] } | { ok: false; message
  * and `-w` (a named project need not be changed by the PR).
  */
 export function selectProjects(input: {
-  job: PlanJob;
+  job: Pick<PlanJob, 'target' | 'only'>;
   discovered: Project[];
   config?: RepoConfig;
 }): Selection {

@@ -25,6 +25,11 @@ export interface WorkerDeps {
   logger: Logger;
   metrics: Metrics;
   dataDir: string;
+  /**
+   * The server's environment, read when a step runs: where the values of a repository's
+   * `sandbox.plan_env` / `sandbox.apply_env` come from. Default: the process's environment.
+   */
+  serverEnv?: Readonly<Record<string, string | undefined>>;
   stepTimeoutMs: number;
   parallelPlans: number;
   templatesDir?: string;

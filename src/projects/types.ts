@@ -5,7 +5,8 @@ export interface Project {
   /** Relative to the repo root, POSIX separators, no leading "./" ("." for the root). */
   dir: string;
   workspace: string;
-  type: 'terraform';
+  /** `dbt`: a directory with `dbt_project.yml` (see src/dbt/discover-dbt-projects.ts). */
+  type: 'terraform' | 'dbt';
   /** Why it is planned: its own files changed, a called local module changed, or config lists it. */
   reason: 'changed' | 'module' | 'config';
 }

@@ -18,6 +18,12 @@ export interface SandboxRun {
   timeoutMs: number;
   signal?: AbortSignal;
   maxOutputBytes?: number;
+  /**
+   * Whether this step may reach the network; undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK).
+   * Per run, so one sandbox serves repositories with different rules. Without bubblewrap (`none`) there
+   * is no isolation to apply it with.
+   */
+  network?: boolean;
 }
 
 export interface Sandbox {
@@ -30,7 +36,7 @@ export interface Sandbox {
 export interface SandboxOptions {
   /** `auto`: bubblewrap when it works here, otherwise `none`. */
   mode: 'auto' | SandboxMode;
-  /** Whether steps may reach the network (provider and module downloads). */
+  /** Whether steps may reach the network (provider and module downloads) unless a run says otherwise. */
   network: boolean;
   /** Read-only paths every step sees, besides the system directories. */
   readOnlyPaths: string[];
@@ -80,6 +86,7 @@ class UnsandboxedRunner implements Sandbox {
   readonly mode = 'none';
   constructor(readonly reason: string) {}
   run(spec: SandboxRun): Promise<ExecResult> {
+    // No isolation at all here (SLUICE_SANDBOX=none): `network` cannot be honoured, like `hide`.
     return execProcess(spec);
   }
 }
@@ -93,7 +100,7 @@ class BwrapSandbox implements Sandbox {
   constructor(system: string[], options: SandboxOptions) {
     this.#system = system;
     this.#options = options;
-    this.reason = `bubblewrap: only the job's checkout is writable, network ${options.network ? 'on' : 'off'}`;
+    this.reason = `bubblewrap: only the job's checkout is writable, network ${options.network ? 'on' : 'off'} unless a repository's rules say otherwise`;
   }
 
   async probe(): Promise<string | undefined> {
@@ -118,7 +125,7 @@ class BwrapSandbox implements Sandbox {
       '--die-with-parent',
       '--new-session',
       '--unshare-all',
-      ...(this.#options.network ? ['--share-net'] : []),
+      ...((spec.network ?? this.#options.network) ? ['--share-net'] : []),
       '--cap-drop',
       'ALL',
       '--proc',

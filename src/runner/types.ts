@@ -57,6 +57,8 @@ export interface ProjectPlanResult {
   error?: { step: string; message: string; output: string };
   /** Present when status is "locked". */
   lockedBy?: LockedBy;
+  /** What the workflow's `run` steps printed, each after a `$ command` line; masked. */
+  stepOutput?: string;
   tool: { name: 'tofu' | 'terraform'; version: string };
   durationMs: number;
 }

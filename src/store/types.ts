@@ -51,7 +51,7 @@ export interface PlannedProject {
   noChanges: boolean;
   /** The lock's fencing number when this plan holds the project's lock. */
   fence?: number;
-  applied?: { at: string; outcome: 'applied' | 'failed' | 'interrupted'; by: string };
+  applied?: { at: string; outcome: 'applied'; by: string };
 }
 
 /** A PR's plans at its latest planned commit: what apply will run. */

@@ -22,6 +22,8 @@ export interface GitOrigin {
   merge(branch: string, into: string): Promise<string>;
   /** Points refs/pull/<n>/head at `sha`, like GitHub does. */
   setPullHead(number: number, sha: string): Promise<void>;
+  /** Points refs/merge-requests/<iid>/head at `sha`, like GitLab does. */
+  setMergeRequestHead(iid: number, sha: string): Promise<void>;
   /** What changed between base and head, in GitHub's files-list shape. */
   diff(base: string, head: string): Promise<FileChange[]>;
   git(...args: string[]): Promise<string>;
@@ -59,6 +61,10 @@ export async function createGitOrigin(initial: Record<string, string>): Promise<
   await run('git', ['init', '-q', '-b', 'main', workDir]);
   await git('remote', 'add', 'origin', bareDir);
 
+  const setRef = async (ref: string, sha: string) => {
+    await run('git', ['--git-dir', bareDir, 'update-ref', ref, sha]);
+  };
+
   const origin: GitOrigin = {
     url: `file://${bareDir}`,
     bareDir,
@@ -95,7 +101,10 @@ export async function createGitOrigin(initial: Record<string, string>): Promise<
       return git('rev-parse', 'HEAD');
     },
     async setPullHead(number, sha) {
-      await run('git', ['--git-dir', bareDir, 'update-ref', `refs/pull/${number}/head`, sha]);
+      await setRef(`refs/pull/${number}/head`, sha);
+    },
+    async setMergeRequestHead(iid, sha) {
+      await setRef(`refs/merge-requests/${iid}/head`, sha);
     },
     async diff(base, head) {
       const out = await git('diff', '--name-status', '-M', `${base}...${head}`);

@@ -7,51 +7,65 @@ import { type RunningSluice, startSluice } from '../../src/app.js';
 import { loadSettings, type Settings } from '../../src/config/env.js';
 import { createLogger } from '../../src/logger.js';
 import { createMasker } from '../../src/runner/mask.js';
-import { type FakeGitHub, startFakeGitHub } from '../fakes/github/fake-github.js';
+import type { FakeGitHub } from '../fakes/github/fake-github.js';
+import type { FakeGitLab } from '../fakes/gitlab/fake-gitlab.js';
+import type { WaitOptions } from '../fakes/shared/fake-server.js';
+import { type BackendName, type ForgeDriver, type ForgeName, finishedStatus } from './forge-driver.js';
 import { createGitOrigin, type FileSet, type GitOrigin } from './git-origin.js';
-import { issueCommentEvent, pullRequestEvent, signDelivery } from './github-webhooks.js';
+import { startGithubDriver } from './github-driver.js';
+import { startGitlabDriver } from './gitlab-driver.js';
 
-export const OWNER = 'acme';
-export const REPO = 'infra';
-export const INSTALLATION_ID = 4242;
-export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+export type { BackendName, ForgeDriver, ForgeName, PullRequestHandle } from './forge-driver.js';
+export { OWNER, REPO } from './forge-driver.js';
+export { INSTALLATION_ID, WEBHOOK_SECRET } from './github-driver.js';
+export { GITLAB_WEBHOOK_SECRET, PROJECT } from './gitlab-driver.js';
 
-export interface PullRequestHandle {
-  number: number;
-  branch: string;
-  headSha: string;
-  baseSha: string;
+/** The fake behind a forge: FakeGitHub for `github`, FakeGitLab for `gitlab`, either for the union. */
+export type FakeOf<F extends ForgeName> = F extends 'github' ? FakeGitHub : FakeGitLab;
+
+export interface HarnessOptions<F extends ForgeName> {
+  /** Which fake forge Sluice talks to; `github` unless given. */
+  forge?: F;
+  /** `redis` (default): the run's redis-server; `embedded`: no REDIS_URL, SQLite in the harness's data dir. */
+  backend?: BackendName;
+  /** The Redis to use with the `redis` backend; the run's (vitest `inject('redisUrl')`) unless given. */
+  redisUrl?: string;
+  initialFiles: Record<string, string>;
+  env?: Record<string, string>;
+  workers?: number;
 }
 
-export interface Harness {
-  fake: FakeGitHub;
+/** Opening, pushing, commenting, approving, merging and closing as the driver does them. */
+type PullRequestFlows = Pick<
+  ForgeDriver,
+  'openPullRequest' | 'push' | 'comment' | 'approve' | 'merge' | 'closePullRequest'
+>;
+
+export interface Harness<F extends ForgeName = 'github'> extends PullRequestFlows {
+  /** The fake forge itself, for what only one forge has; scenarios use `forge`. */
+  fake: FakeOf<F>;
+  /** The forge, the same way for every forge. */
+  forge: ForgeDriver;
+  backend: BackendName;
   origin: GitOrigin;
   sluice: RunningSluice;
   settings: Settings;
   /** Everything the server logged, as written (after masking). */
   logs: string[];
-  /** POSTs raw bytes to the webhook route. */
+  /** POSTs raw bytes to the forge's webhook route. */
   post(headers: Record<string, string>, body: Buffer | string): Promise<Response>;
-  /** Signs and sends a delivery like GitHub does. */
+  /** Signs and sends a delivery like the forge does (`pull_request` on GitHub, `Merge Request Hook` on GitLab). */
   deliver(name: string, payload: object, deliveryId?: string): Promise<Response>;
-  openPullRequest(number: number, files: FileSet): Promise<PullRequestHandle>;
-  push(pr: PullRequestHandle, files: FileSet): Promise<PullRequestHandle>;
-  /** A person comments on the PR (delivered as GitHub does); returns the comment id. */
-  comment(number: number, body: string, author?: string): Promise<number>;
-  /** A reviewer approves the PR's current head. */
-  approve(pr: PullRequestHandle, reviewer?: string): void;
-  /** Merges the PR into main in the origin (a real merge commit) and delivers `closed` with merged. */
-  merge(pr: PullRequestHandle): Promise<string>;
-  /** Closes the PR without merging. */
-  closePullRequest(pr: PullRequestHandle): Promise<void>;
   /** Commits straight to main (someone else's change landing first). */
   pushToMain(files: FileSet): Promise<string>;
-  /** Waits until `context` on `sha` is set and not pending. */
+  /** Waits until `context` on `sha` is set and not pending; the state in GitHub's words. */
   statusDone(
     sha: string,
     context: string,
     timeoutMs?: number,
   ): Promise<{ state: string; description: string }>;
+  /** Polls until `predicate` holds; throws after `timeoutMs` (default 10 s). */
+  waitFor(predicate: () => boolean | Promise<boolean>, options?: WaitOptions): Promise<void>;
   /** Sluice's replies (usage, refusals, unlock lists) on a PR, oldest first. */
   replies(number: number): string[];
   applyComments(number: number): string[];
@@ -61,32 +75,39 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: {
-  redisUrl: string;
-  initialFiles: Record<string, string>;
-  env?: Record<string, string>;
-  workers?: number;
-}): Promise<Harness> {
-  const fake = await startFakeGitHub();
+function startDriver(
+  forge: ForgeName,
+  origin: GitOrigin,
+): Promise<ForgeDriver & { fake: FakeOf<ForgeName> }> {
+  return forge === 'gitlab' ? startGitlabDriver(origin) : startGithubDriver(origin);
+}
+
+/**
+ * Sluice on loopback against a fake forge and a real git origin, with real workers (OpenTofu in the
+ * sandbox) on Redis or the embedded SQLite backend.
+ */
+export async function startHarness<F extends ForgeName = 'github'>(
+  options: HarnessOptions<F>,
+): Promise<Harness<F>> {
+  const backend = options.backend ?? 'redis';
   const origin = await createGitOrigin(options.initialFiles);
-  fake.addRepo({ owner: OWNER, name: REPO, cloneUrl: origin.url, installationId: INSTALLATION_ID });
+  const driver = await startDriver(options.forge ?? 'github', origin);
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-data-'));
-  const host = new URL(fake.url).host;
+  // Imported here: benchmarks start harnesses outside vitest, always with a redisUrl.
+  const redisUrl =
+    backend === 'redis' ? (options.redisUrl ?? (await import('vitest')).inject('redisUrl')) : undefined;
   const settings = loadSettings({
-    APP_ID: String(fake.appId),
-    PRIVATE_KEY: fake.privateKeyPem,
-    WEBHOOK_SECRET,
-    GHE_HOST: host,
-    GHE_PROTOCOL: 'http',
+    ...driver.env,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    REDIS_URL: options.redisUrl,
-    SLUICE_REDIS_PREFIX: `t-${randomUUID()}`,
+    ...(redisUrl ? { REDIS_URL: redisUrl, SLUICE_REDIS_PREFIX: `t-${randomUUID()}` } : {}),
     SLUICE_DATA_DIR: dataDir,
     SLUICE_SANDBOX: 'auto',
     SLUICE_SANDBOX_NETWORK: 'off',
     SLUICE_STEP_TIMEOUT_SECONDS: '120',
+    // The fake GitHub has no rate limits; Octokit's 1 s spacing of writes would only slow the tests.
+    SLUICE_GITHUB_THROTTLE: 'off',
     ...options.env,
   });
   const logs: string[] = [];
@@ -102,163 +123,36 @@ export async function startHarness(options: {
     }),
   });
   const sluice = await startSluice(settings, { server: true, workers: options.workers ?? 2 }, { logger });
-  const url = `${sluice.url}${settings.github?.webhookPath}`;
-  const pulls = new Map<number, PullRequestHandle>();
-
-  const post = (headers: Record<string, string>, body: Buffer | string) =>
-    fetch(url, { method: 'POST', headers, body });
-  const deliver = (name: string, payload: object, deliveryId?: string) => {
-    const signed = signDelivery(WEBHOOK_SECRET, name, payload, { deliveryId });
-    return post(signed.headers, signed.body);
-  };
-  const repoOpts = { owner: OWNER, repo: REPO, installationId: INSTALLATION_ID };
-  const statusDone = async (sha: string, context: string, timeoutMs = 90_000) => {
-    let status: { state: string; description: string } | undefined;
-    await fake.waitFor(
-      () => {
-        const s = fake.latestStatuses(OWNER, REPO, sha).get(context);
-        status =
-          s && s.state !== 'pending' ? { state: s.state, description: s.description ?? '' } : undefined;
-        return Boolean(status);
-      },
-      { timeoutMs },
-    );
-    return status as { state: string; description: string };
-  };
+  driver.connect(sluice.url ?? '', settings);
+  const marked = (number: number, marker: string) =>
+    driver.comments(number).filter((c) => c.body.includes(marker));
 
   return {
-    fake,
+    fake: driver.fake as FakeOf<F>,
+    forge: driver,
+    backend,
     origin,
     sluice,
     settings,
     logs,
-    post,
-    deliver,
-    async openPullRequest(number, files) {
-      const branch = `feature-${number}`;
-      const baseSha = await origin.git('rev-parse', 'main');
-      const headSha = await origin.commit(branch, files, { from: 'main' });
-      await origin.setPullHead(number, headSha);
-      fake.addPullRequest({
-        owner: OWNER,
-        repo: REPO,
-        number,
-        head: { ref: branch, sha: headSha },
-        base: { ref: 'main', sha: baseSha },
-        author: 'dev',
-        files: await origin.diff(baseSha, headSha),
-      });
-      const handle = { number, branch, headSha, baseSha };
-      pulls.set(number, handle);
-      await deliver(
-        'pull_request',
-        pullRequestEvent('opened', { ...repoOpts, number, headSha, baseSha, branch }),
-      );
-      return handle;
-    },
-    async push(pr, files) {
-      const headSha = await origin.commit(pr.branch, files, { from: pr.branch });
-      await origin.setPullHead(pr.number, headSha);
-      fake.updatePullRequest({
-        owner: OWNER,
-        repo: REPO,
-        number: pr.number,
-        head: { ref: pr.branch, sha: headSha },
-        files: await origin.diff(pr.baseSha, headSha),
-      });
-      const next = { ...pr, headSha };
-      pulls.set(pr.number, next);
-      await deliver(
-        'pull_request',
-        pullRequestEvent('synchronize', {
-          ...repoOpts,
-          number: pr.number,
-          headSha,
-          baseSha: pr.baseSha,
-          branch: pr.branch,
-        }),
-      );
-      return next;
-    },
-    planDone(sha, timeoutMs = 90_000) {
-      return statusDone(sha, 'sluice/plan', timeoutMs);
-    },
-    statusDone,
-    async comment(number, body, author = 'dev') {
-      const { id } = fake.addComment(OWNER, REPO, number, author, body);
-      await deliver('issue_comment', issueCommentEvent({ ...repoOpts, number, body, author, commentId: id }));
-      return id;
-    },
-    approve(pr, reviewer = 'reviewer') {
-      fake.addReview({
-        owner: OWNER,
-        repo: REPO,
-        number: pr.number,
-        user: reviewer,
-        state: 'APPROVED',
-        commitId: pr.headSha,
-      });
-    },
-    async merge(pr) {
-      const mergeSha = await origin.merge(pr.branch, 'main');
-      fake.updatePullRequest({
-        owner: OWNER,
-        repo: REPO,
-        number: pr.number,
-        state: 'merged',
-        mergeCommitSha: mergeSha,
-      });
-      await deliver(
-        'pull_request',
-        pullRequestEvent('closed', {
-          ...repoOpts,
-          number: pr.number,
-          headSha: pr.headSha,
-          baseSha: pr.baseSha,
-          branch: pr.branch,
-          merged: true,
-          mergeSha,
-        }),
-      );
-      return mergeSha;
-    },
-    async closePullRequest(pr) {
-      fake.updatePullRequest({ owner: OWNER, repo: REPO, number: pr.number, state: 'closed' });
-      await deliver(
-        'pull_request',
-        pullRequestEvent('closed', {
-          ...repoOpts,
-          number: pr.number,
-          headSha: pr.headSha,
-          baseSha: pr.baseSha,
-          branch: pr.branch,
-        }),
-      );
-    },
-    pushToMain(files) {
-      return origin.commit('main', files, { from: 'main' });
-    },
-    replies(number) {
-      return fake
-        .comments(OWNER, REPO, number)
-        .filter((c) => c.body.includes('<!-- sluice:reply'))
-        .map((c) => c.body);
-    },
-    applyComments(number) {
-      return fake
-        .comments(OWNER, REPO, number)
-        .filter((c) => c.body.includes('<!-- sluice:apply'))
-        .map((c) => c.body);
-    },
-    planComments(number) {
-      return fake
-        .comments(OWNER, REPO, number)
-        .filter((c) => c.body.includes('<!-- sluice:plan'))
-        .map((c) => ({ id: c.id, body: c.body }));
-    },
+    post: (headers, body) => driver.post({ headers, body: Buffer.from(body) }),
+    deliver: (name, payload, deliveryId) => driver.deliver(name, payload, deliveryId),
+    openPullRequest: (number, files) => driver.openPullRequest(number, files),
+    push: (pr, files) => driver.push(pr, files),
+    comment: (number, body, author) => driver.comment(number, body, author),
+    approve: (pr, reviewer) => driver.approve(pr, reviewer),
+    merge: (pr) => driver.merge(pr),
+    closePullRequest: (pr) => driver.closePullRequest(pr),
+    pushToMain: (files) => origin.commit('main', files, { from: 'main' }),
+    statusDone: (sha, context, timeoutMs) => finishedStatus(driver, sha, context, timeoutMs),
+    planDone: (sha, timeoutMs) => finishedStatus(driver, sha, 'sluice/plan', timeoutMs),
+    waitFor: (predicate, wait) => driver.waitFor(predicate, wait),
+    replies: (number) => marked(number, '<!-- sluice:reply').map((c) => c.body),
+    applyComments: (number) => marked(number, '<!-- sluice:apply').map((c) => c.body),
+    planComments: (number) => marked(number, '<!-- sluice:plan').map(({ id, body }) => ({ id, body })),
     async close() {
       await sluice.close(5_000);
-      await fake.close();
+      await driver.close();
       await origin.destroy();
       await rm(dataDir, { recursive: true, force: true });
     },

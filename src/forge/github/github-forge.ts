@@ -201,6 +201,24 @@ export class GitHubForge implements Forge {
     });
   }
 
+  isTeamMember(repo: RepoRef, team: string, user: string): Promise<boolean> {
+    const [org, slug] = team.includes('/') ? (team.split('/', 2) as [string, string]) : [repo.owner, team];
+    return this.#call(repo, `read the membership of ${user} in team ${org}/${slug}`, async (octokit) => {
+      try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({
+          org,
+          team_slug: slug,
+          username: user,
+        });
+        // A pending invitation is not membership yet.
+        return data.state === 'active';
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return false;
+        throw error;
+      }
+    });
+  }
+
   async react(pr: PullRequestRef, commentId: string, reaction: Reaction): Promise<void> {
     const { owner, name } = pr.repo;
     await this.#call(pr.repo, 'react to a comment', (octokit) =>

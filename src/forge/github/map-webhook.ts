@@ -26,6 +26,9 @@ interface Payload {
   };
   issue?: { number: number; pull_request?: unknown };
   comment?: { id: number; body: string; user: { login: string; type?: string } };
+  /** push events */
+  ref?: string;
+  deleted?: boolean;
 }
 
 export function githubRepoRef(repository: Repository, installationId: number | undefined): RepoRef {
@@ -78,6 +81,10 @@ export function mapGithubWebhook(name: string, payload: Payload): ForgeEvent | u
       };
     }
     return undefined;
+  }
+
+  if (name === 'push' && payload.deleted && payload.ref?.startsWith('refs/heads/')) {
+    return { kind: 'branch.deleted', repo, branch: payload.ref.slice('refs/heads/'.length) };
   }
 
   if (

@@ -46,11 +46,18 @@ export const NoteSchema = z.object({
   system: z.boolean(),
 });
 
-/** https://docs.gitlab.com/api/merge_request_approvals/#merge-request-level-mr-approvals */
+/**
+ * https://docs.gitlab.com/api/merge_request_approvals/#merge-request-level-mr-approvals; `approved_at`
+ * only from GitLab releases with https://gitlab.com/gitlab-org/gitlab/-/merge_requests/204605.
+ */
 export const ApprovalsSchema = z.object({
   approvals_left: z.number().int().optional(),
-  approved_by: z.array(z.object({ user: User })),
+  approved_by: z.array(z.object({ user: User, approved_at: z.string().nullish() })),
 });
+
+/** https://docs.gitlab.com/api/merge_requests/#get-merge-request-diff-versions: one per push, newest first. */
+export const DiffVersionSchema = z.object({ head_commit_sha: z.string(), created_at: z.string() });
+export type DiffVersionData = z.infer<typeof DiffVersionSchema>;
 
 /** https://docs.gitlab.com/api/commits/#list-the-statuses-of-a-commit */
 export const CommitStatusSchema = z.object({

@@ -1,5 +1,6 @@
 import {
   Commits,
+  GroupMembers,
   MergeRequestApprovals,
   MergeRequestNoteAwardEmojis,
   MergeRequestNotes,
@@ -29,6 +30,8 @@ import {
   ApprovalsSchema,
   CommitStatusSchema,
   DiffSchema,
+  type DiffVersionData,
+  DiffVersionSchema,
   MemberSchema,
   type MergeRequestData,
   MergeRequestSchema,
@@ -46,6 +49,8 @@ const MAX_STATUS_FIELD = 255;
 const PER_PAGE = 100;
 /** The statuses endpoint is paginated like every list, though gitbeaker's types omit it there. */
 const STATUS_PAGE = { perPage: PER_PAGE } as Parameters<Commits['allStatuses']>[2];
+/** Versions are paginated too (gitbeaker's types omit it again). */
+const VERSION_PAGE = { perPage: PER_PAGE } as Parameters<MergeRequests['allDiffVersions']>[2];
 
 /** Our commit states in GitLab's vocabulary (pending, running, success, failed, canceled). */
 const STATUS_STATE: Record<CommitState, 'pending' | 'success' | 'failed'> = {
@@ -115,6 +120,7 @@ function createApi(config: { host: string; token: string; queryTimeout: number }
     approvals: new MergeRequestApprovals(config),
     commits: new Commits(config),
     members: new ProjectMembers(config),
+    groupMembers: new GroupMembers(config),
     users: new Users(config),
     projects: new Projects(config),
   };
@@ -280,15 +286,37 @@ export class GitLabForge implements Forge {
     }
   }
 
+  /**
+   * Approvals by others than the author, each on the head the MR had when it was given: GitLab keeps
+   * approvals across pushes unless the project resets them (a Premium setting), so an approval is
+   * placed on the diff version (one per push) current at its `approved_at`. GitLab releases without
+   * `approved_at` leave the commit unknown.
+   */
   async listApprovals(pr: PullRequestRef): Promise<Approval[]> {
     const mr = await this.#mergeRequest(pr);
-    return this.#call(pr.repo, `list the approvals of !${pr.number}`, async (api) => {
+    const approvals = await this.#call(pr.repo, `list the approvals of !${pr.number}`, async (api) => {
       const data = await api.approvals.showConfiguration(pr.repo.id, { mergerequestIId: pr.number });
       // GitLab may let authors approve their own MRs; that approval is no review.
-      return parse(ApprovalsSchema, data, 'merge request approvals')
-        .approved_by.filter(({ user }) => user.id !== mr.author.id)
-        .map(({ user }) => ({ user: user.username, dismissed: false }));
+      return parse(ApprovalsSchema, data, 'merge request approvals').approved_by.filter(
+        ({ user }) => user.id !== mr.author.id,
+      );
     });
+    const versions = approvals.some((a) => a.approved_at) ? await this.#diffVersions(pr) : [];
+    return approvals.map(({ user, approved_at }) => ({
+      user: user.username,
+      dismissed: false,
+      ...(approved_at ? { commitSha: headAt(versions, approved_at) } : {}),
+    }));
+  }
+
+  #diffVersions(pr: PullRequestRef): Promise<DiffVersionData[]> {
+    return this.#call(pr.repo, `list the versions of !${pr.number}`, async (api) =>
+      parse(
+        z.array(DiffVersionSchema),
+        await api.mergeRequests.allDiffVersions(pr.repo.id, pr.number, VERSION_PAGE),
+        'merge request versions',
+      ),
+    );
   }
 
   getPermission(repo: RepoRef, user: string): Promise<Permission> {
@@ -310,6 +338,29 @@ export class GitLabForge implements Forge {
       }
       if (member.state !== undefined && member.state !== 'active') return 'none';
       return permissionOf(member.access_level);
+    });
+  }
+
+  isTeamMember(repo: RepoRef, team: string, user: string): Promise<boolean> {
+    const group = team.includes('/') ? team : `${repo.fullName.split('/')[0]}/${team}`;
+    return this.#call(repo, `read the membership of ${user} in group ${group}`, async (api) => {
+      const found = parse(z.array(UserSchema), await api.users.all({ username: user }), 'a user lookup').find(
+        (u) => u.username.toLowerCase() === user.toLowerCase(),
+      );
+      if (!found) return false;
+      let member: z.infer<typeof MemberSchema>;
+      try {
+        member = parse(
+          MemberSchema,
+          await api.groupMembers.show(group, found.id, { includeInherited: true }),
+          'a group member',
+        );
+      } catch (error) {
+        if (describe(error).status === 404) return false;
+        throw error;
+      }
+      // Minimal access (5) sees the group but is not really in it.
+      return (member.state === undefined || member.state === 'active') && member.access_level >= 10;
     });
   }
 
@@ -373,6 +424,18 @@ export class GitLabForge implements Forge {
       api.mergeRequests.merge(pr.repo.id, pr.number, { sha }),
     );
   }
+}
+
+/**
+ * The head of the newest version created at or before `at`: what an approval given then looked at. An
+ * approval older than every version (GitLab prepares the first one just after the MR is created) is on
+ * the first.
+ */
+export function headAt(versions: DiffVersionData[], at: string): string {
+  const when = Date.parse(at);
+  const ordered = [...versions].sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
+  const seen = ordered.filter((v) => Date.parse(v.created_at) <= when);
+  return (seen.at(-1) ?? ordered[0])?.head_commit_sha ?? '';
 }
 
 function refusedTransition(error: unknown): boolean {

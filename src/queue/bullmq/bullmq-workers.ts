@@ -12,6 +12,8 @@ export interface BullmqWorkersOptions {
   concurrency: number;
   handler: JobHandler;
   logger: Logger;
+  /** How long a running job stays claimed without its worker renewing it; a dead worker's job is retried after it. */
+  leaseMs?: number;
 }
 
 /** Runs jobs from the BullMQ queue; cancels superseded ones; re-queues what shutdown interrupts. */
@@ -56,8 +58,8 @@ export async function startBullmqWorkers(options: BullmqWorkersOptions): Promise
       connection: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
       prefix: options.prefix,
       concurrency: options.concurrency,
-      lockDuration: 60_000,
-      stalledInterval: 30_000,
+      lockDuration: options.leaseMs ?? 60_000,
+      stalledInterval: (options.leaseMs ?? 60_000) / 2,
       maxStalledCount: 2,
     },
   );

@@ -1,18 +1,28 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_WORKFLOW_STEPS } from '../../config/workflow.js';
 import type { Project } from '../../projects/types.js';
 import type { Masker } from '../mask.js';
 import { readRegularFile } from '../read-regular-file.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ToolInfo } from '../tools.js';
-import type { ProjectPlanResult, StepResult } from '../types.js';
-import { insideCheckout, stepError, stepRunner, workspaceSteps } from './steps.js';
+import type { ProjectPlanResult } from '../types.js';
+import {
+  maskerForStage,
+  NO_RUN_FACTS,
+  passedNames,
+  runStage,
+  stageEnvironment,
+  type ToolCall,
+  type WorkflowOptions,
+} from './run-stage.js';
+import { insideCheckout, stepError, stepRunner } from './steps.js';
 import { summarizePlan } from './summarize-plan.js';
 
 const MAX_PLAN_FILE = 256 * 1024 * 1024;
 const MAX_PLAN_JSON = 256 * 1024 * 1024;
 
-export interface PlanProjectOptions {
+export interface PlanProjectOptions extends WorkflowOptions {
   project: Project;
   /** The job's checkout of the PR head (writable in the sandbox). */
   checkoutDir: string;
@@ -25,7 +35,7 @@ export interface PlanProjectOptions {
   timeoutMs: number;
   signal: AbortSignal;
   masker: Masker;
-  /** Extra arguments for `plan` (already vetted by the command parser). */
+  /** Extra arguments for `plan` from the comment (already vetted by the command parser). */
   extraArgs?: string[];
 }
 
@@ -36,7 +46,12 @@ export interface PlanProjectOutcome {
   planJson?: string;
 }
 
-/** init → workspace → plan -out → show -json → show, each a sandboxed step; stops at the first failure. */
+/**
+ * Runs the plan stage of the project's workflow, each step in the sandbox, stopping at the first failure.
+ * The default workflow is init → workspace → plan -out → show -json → show. Whatever the workflow, the
+ * `plan` step saves the plan file and is followed by `show -json` (what the summary and apply use); the
+ * plan text shown is the `show` step's output, or the `plan` step's when the workflow has no `show`.
+ */
 export async function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
   const { project, tool } = options;
   const started = Date.now();
@@ -61,25 +76,66 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
   const planPath = join(options.artifactDir, 'plan.tfplan');
   await mkdir(home, { recursive: true });
 
-  const step = stepRunner({ ...options, projectDir, home });
-
-  const steps: Array<[string, string[]]> = [
-    ['init', ['init', '-input=false', '-no-color']],
-    ...workspaceSteps(project.workspace),
-    ['plan', ['plan', '-input=false', '-no-color', `-out=${planPath}`, ...(options.extraArgs ?? [])]],
-    ['show-json', ['show', '-json', '-no-color', planPath]],
-    ['show', ['show', '-no-color', planPath]],
-  ];
-  const outputs = new Map<string, StepResult>();
-  for (const [name, args] of steps) {
-    const result = await step(name, args, name === 'show-json' ? MAX_PLAN_JSON : undefined);
-    if (result.cancelled) return done({ status: 'cancelled' });
-    if (result.timedOut || result.exitCode !== 0)
-      return done({ status: 'failed', error: stepError(result, options.timeoutMs) });
-    outputs.set(name, result);
+  const names = passedNames(options.sandboxRules, 'plan');
+  const masker = maskerForStage(options.masker, names, options.serverEnv);
+  const runStep = stepRunner({
+    ...options,
+    masker,
+    projectDir,
+    home,
+    network: options.sandboxRules?.network,
+  });
+  const facts = options.facts ?? { ...NO_RUN_FACTS, commentArgs: options.extraArgs ?? [] };
+  const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
+    if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
+    if (kind === 'plan') {
+      return [
+        {
+          name: 'plan',
+          args: [
+            'plan',
+            '-input=false',
+            '-no-color',
+            `-out=${planPath}`,
+            ...extra,
+            ...(options.extraArgs ?? []),
+          ],
+        },
+        { name: 'show-json', args: ['show', '-json', '-no-color', planPath], maxOutputBytes: MAX_PLAN_JSON },
+      ];
+    }
+    if (kind === 'show') return [{ name: 'show', args: ['show', '-no-color', ...extra, planPath] }];
+    // The workflow schemas refuse `apply` in a plan stage; nothing unreviewed is ever applied.
+    throw new Error(`a plan stage cannot run \`${kind}\``);
+  };
+  const stage = await runStage({
+    stage: 'plan',
+    steps: options.steps ?? DEFAULT_WORKFLOW_STEPS.plan,
+    workspace: project.workspace,
+    tool,
+    runStep,
+    builtin,
+    environment: stageEnvironment({
+      stage: 'plan',
+      context: {
+        ...facts,
+        project: { name: project.name, dir: project.dir, workspace: project.workspace },
+        repoRoot: options.checkoutDir,
+        projectDir,
+        planFile: planPath,
+      },
+      sandboxRules: options.sandboxRules,
+      serverEnv: options.serverEnv,
+    }),
+  });
+  const stepOutput = stage.runOutput ? { stepOutput: stage.runOutput } : {};
+  if (stage.status === 'cancelled') return done({ status: 'cancelled', ...stepOutput });
+  if (stage.status === 'failed' && stage.failed) {
+    return done({ status: 'failed', error: stepError(stage.failed, options.timeoutMs), ...stepOutput });
   }
 
-  const planJson = outputs.get('show-json')?.stdout ?? '';
+  const last = (name: string) => stage.results.filter((r) => r.name === name).at(-1);
+  const planJson = last('show-json')?.stdout ?? '';
   const planFile = await readRegularFile(planPath, MAX_PLAN_FILE);
   let summary: ProjectPlanResult['summary'];
   try {
@@ -91,10 +147,16 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     return done({
       status: 'failed',
       error: { step: 'show', message: 'The saved plan could not be read back.', output: '' },
+      ...stepOutput,
     });
   }
   return done(
-    { status: 'planned', summary, planText: outputs.get('show')?.stdout ?? '' },
+    {
+      status: 'planned',
+      summary,
+      planText: (last('show') ?? last('plan'))?.stdout ?? '',
+      ...stepOutput,
+    },
     { planFile, planJson },
   );
 }

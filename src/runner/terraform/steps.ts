@@ -16,51 +16,76 @@ export interface StepRunnerOptions {
   timeoutMs: number;
   signal: AbortSignal;
   masker: Masker;
+  /** Undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK). */
+  network?: boolean;
 }
 
-/** Runs `tofu <args>` in the project dir inside the sandbox, with a scrubbed environment; output masked. */
+export interface StepCall {
+  /** What the comment calls the step when it fails (`init`, `run tflint`). */
+  name: string;
+  /** The whole command; a tool step starts with the tool's absolute path. */
+  argv: string[];
+  /** The command as the comment shows it (`tofu init …`); default `argv`. */
+  shownArgv?: string[];
+  /** Variables on top of the sandbox's own (PATH, HOME, TF_*): the workflow's, from stepEnvironment(). */
+  env?: Readonly<Record<string, string>>;
+  maxOutputBytes?: number;
+}
+
+export interface StepRun {
+  /** Masked output and command line, for comments, logs and the store. */
+  result: StepResult;
+  /** Unmasked stdout: only the value of an `env` step's command, which never reaches a comment. */
+  rawStdout: string;
+}
+
+/**
+ * Runs one step in the project dir inside the sandbox with a scrubbed environment: Sluice's own
+ * variables plus the workflow's (which never replace PATH, HOME, TMPDIR or the TF_* Sluice sets).
+ * Output is masked before it leaves.
+ */
 export function stepRunner(options: StepRunnerOptions) {
   const { tool } = options;
-  return async (name: string, args: string[], maxOutputBytes?: number): Promise<StepResult> => {
+  const toolDir = dirname(tool.path);
+  return async (call: StepCall): Promise<StepRun> => {
     await mkdir(options.providerCacheDir, { recursive: true });
+    // Set last, so that no workflow variable replaces them (stepEnvironment() leaves them out anyway).
+    const fixed = {
+      PATH: `${toolDir}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: options.home,
+      TMPDIR: '/tmp',
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      TF_PLUGIN_CACHE_DIR: options.providerCacheDir,
+    };
     const raw = await options.sandbox.run({
-      argv: [tool.path, ...args],
+      argv: call.argv,
       cwd: options.projectDir,
       writable: [options.checkoutDir, options.artifactDir, options.providerCacheDir],
-      readOnly: [dirname(tool.path)],
-      env: {
-        PATH: `${dirname(tool.path)}:/usr/local/bin:/usr/bin:/bin`,
-        HOME: options.home,
-        TMPDIR: '/tmp',
-        LANG: 'C.UTF-8',
-        TF_IN_AUTOMATION: '1',
-        TF_INPUT: '0',
-        CHECKPOINT_DISABLE: '1',
-        TF_PLUGIN_CACHE_DIR: options.providerCacheDir,
-      },
+      readOnly: [toolDir],
+      env: { LANG: 'C.UTF-8', CHECKPOINT_DISABLE: '1', ...call.env, ...fixed },
       timeoutMs: options.timeoutMs,
       signal: options.signal,
-      maxOutputBytes,
+      maxOutputBytes: call.maxOutputBytes,
+      network: options.network,
     });
     return {
-      name,
-      argv: [tool.name, ...args],
-      exitCode: raw.exitCode,
-      stdout: options.masker.mask(raw.stdout),
-      stderr: options.masker.mask(raw.stderr),
-      durationMs: raw.durationMs,
-      timedOut: raw.timedOut,
-      cancelled: raw.cancelled,
+      result: {
+        name: call.name,
+        argv: (call.shownArgv ?? call.argv).map((word) => options.masker.mask(word)),
+        exitCode: raw.exitCode,
+        stdout: options.masker.mask(raw.stdout),
+        stderr: options.masker.mask(raw.stderr),
+        durationMs: raw.durationMs,
+        timedOut: raw.timedOut,
+        cancelled: raw.cancelled,
+      },
+      rawStdout: raw.stdout,
     };
   };
 }
 
-/** Selects the project's workspace, creating it on first use; nothing for `default`. */
-export function workspaceSteps(workspace: string): Array<[string, string[]]> {
-  return workspace === 'default'
-    ? []
-    : [['workspace', ['workspace', 'select', '-or-create=true', '-no-color', workspace]]];
-}
+export type RunStep = ReturnType<typeof stepRunner>;
 
 /** The project's directory inside the checkout, or undefined when it is missing or resolves outside. */
 export async function insideCheckout(checkoutDir: string, dir: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Answer, IncomingCall } from '../shared/fake-server.js';
 import { type AppKeys, checkAppJwt } from './app-auth.js';
 import { GitHubError } from './github-error.js';
 import { type HandlerResult, handlers } from './handlers.js';
@@ -12,20 +13,7 @@ import { createValidators } from './validate.js';
 const TOKEN_OPERATION = 'apps/create-installation-access-token';
 const DOCS = 'https://docs.github.com/rest';
 
-export interface IncomingCall {
-  method: string;
-  url: URL;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-export interface Answer {
-  status: number;
-  body?: unknown;
-  headers: Record<string, string>;
-  /** Set when the call shows a bug in the caller or in the fake. */
-  violation?: string;
-}
+export type { Answer, IncomingCall } from '../shared/fake-server.js';
 
 export interface DispatchOptions {
   prefix: string;

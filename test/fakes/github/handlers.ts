@@ -1,6 +1,6 @@
 import { newInstallationToken } from './app-auth.js';
 import { GitHubError, notFound } from './github-error.js';
-import { timestamp } from './ids.js';
+import { stableId, timestamp } from './ids.js';
 import { paginate } from './pagination.js';
 import {
   BOT_LOGIN,
@@ -212,6 +212,22 @@ export const handlers: Record<string, Handler> = {
     const repo = repoOf(ctx);
     const user = str(ctx, 'username');
     return { status: 200, body: collaboratorPermission(ctx.urls, user, ctx.state.permission(repo, user)) };
+  },
+
+  'teams/get-membership-for-user-in-org'(ctx) {
+    const [org, slug, user] = [str(ctx, 'org'), str(ctx, 'team_slug'), str(ctx, 'username')];
+    // GitHub documents this 404 ("not a member", or a team or org the token cannot see) without a body.
+    if (!ctx.state.installationCoversOrg(ctx.installationId, org)) return { status: 404 };
+    const state = ctx.state.teamMembership(org, slug, user);
+    if (!state) return { status: 404 };
+    return {
+      status: 200,
+      body: {
+        url: `${ctx.urls.api}/organizations/${stableId(`org:${org}`)}/team/${stableId(`team:${org}/${slug}`)}/memberships/${user}`,
+        role: 'member',
+        state,
+      },
+    };
   },
 
   'repos/get-content'(ctx) {

@@ -133,6 +133,7 @@ export class FakeState {
   readonly #statuses = new Map<string, StatusRecord[]>();
   readonly #reviews: ReviewRecord[] = [];
   readonly #permissions = new Map<string, PermissionLevel>();
+  readonly #teamMembers = new Map<string, 'active' | 'pending'>();
   readonly #files = new Map<string, Buffer>();
   readonly #tokens = new Map<string, { installationId: number; expiresAt: number }>();
   readonly reactions: ReactionRecord[] = [];
@@ -291,6 +292,28 @@ export class FakeState {
 
   permission(repo: RepoRecord, user: string): PermissionLevel {
     return this.#permissions.get(key(repo.owner, repo.name, user)) ?? 'none';
+  }
+
+  /** Puts `user` in team `org/slug` (`pending`: invited, not yet a member); `undefined` removes them. */
+  setTeamMember(
+    org: string,
+    slug: string,
+    user: string,
+    state: 'active' | 'pending' | undefined = 'active',
+  ): void {
+    if (state === undefined) this.#teamMembers.delete(key(org, slug, user));
+    else this.#teamMembers.set(key(org, slug, user), state);
+  }
+
+  teamMembership(org: string, slug: string, user: string): 'active' | 'pending' | undefined {
+    return this.#teamMembers.get(key(org, slug, user));
+  }
+
+  /** Whether an installation covers the organisation (it holds one of its repositories). */
+  installationCoversOrg(installationId: number | undefined, org: string): boolean {
+    return [...this.#repos.values()].some(
+      (r) => r.installationId === installationId && r.owner.toLowerCase() === org.toLowerCase(),
+    );
   }
 
   setFile(owner: string, repo: string, ref: string, path: string, content: string | Buffer): void {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
+import type { Answer, IncomingCall } from '../shared/fake-server.js';
 import { GitLabError } from './gitlab-error.js';
 import { type HandlerResult, routes } from './handlers.js';
 import { paginate } from './pagination.js';
@@ -10,20 +11,7 @@ import type { FakeGitLabState, UserRecord } from './state.js';
 
 export const API_PREFIX = '/api/v4';
 
-export interface IncomingCall {
-  method: string;
-  url: URL;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-export interface Answer {
-  status: number;
-  body?: unknown;
-  headers: Record<string, string>;
-  /** Set when the call shows a bug in the caller or in the fake. */
-  violation?: string;
-}
+export type { Answer, IncomingCall } from '../shared/fake-server.js';
 
 interface Outcome {
   status: number;

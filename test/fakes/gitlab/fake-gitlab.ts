@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { CommentView } from '../shared/comment-view.js';
+import { type FakeServerControls, startFakeServer } from '../shared/fake-server.js';
 import { API_PREFIX, createDispatcher } from './dispatch.js';
 import type { StatusState } from './schemas/commit-statuses.js';
 import type { AccessLevel } from './schemas/members.js';
@@ -17,13 +17,8 @@ import {
 /** The user Sluice's token belongs to, the author of everything Sluice posts. */
 export const BOT_USERNAME = 'sluice-bot';
 
-export interface CommentView {
-  id: number;
-  body: string;
-  user: string;
-  created_at: string;
-  updated_at: string;
-}
+export type { CommentView } from '../shared/comment-view.js';
+export type { RequestLogEntry } from '../shared/fake-server.js';
 
 export interface StatusView {
   context: string;
@@ -39,14 +34,7 @@ export interface ReactionView {
   user: string;
 }
 
-export interface RequestLogEntry {
-  method: string;
-  path: string;
-  query: string;
-  status: number;
-}
-
-export interface FakeGitLab {
+export interface FakeGitLab extends FakeServerControls {
   /** The instance, e.g. http://127.0.0.1:PORT (GITLAB_URL). */
   url: string;
   /** The REST root: `url` + /api/v4. */
@@ -55,9 +43,6 @@ export interface FakeGitLab {
   token: string;
   botUsername: string;
   botUserId: number;
-  /** Every call the fake refused as a caller bug, or could not answer within its schema. */
-  violations: string[];
-  requests: RequestLogEntry[];
   reactions: readonly ReactionView[];
   merges: readonly MergeRecord[];
   addProject(options: AddProjectOptions): ProjectRecord;
@@ -68,6 +53,8 @@ export interface FakeGitLab {
   removeApproval(options: { project: string; iid: number; user: string }): void;
   /** A role on the project by access level (30 Developer, 40 Maintainer…); 0 removes the membership. */
   setMemberAccess(project: string, username: string, level: AccessLevel): void;
+  /** A role in a group (full path); subgroups inherit it; 0 removes the membership. */
+  setGroupAccess(group: string, username: string, level: AccessLevel): void;
   /** A note on an MR as someone else wrote it (a command, or a system note). */
   addNote(options: { project: string; iid: number; author: string; body: string; system?: boolean }): number;
   mergeRequest(project: string, iid: number): MergeRequestRecord | undefined;
@@ -77,53 +64,19 @@ export interface FakeGitLab {
   statuses(project: string, sha: string): StatusView[];
   /** The latest status per name (our context). */
   latestStatuses(project: string, sha: string): Map<string, StatusView>;
-  /** Throws listing every violation, if there were any (call it in afterEach). */
-  assertNoViolations(): void;
-  /** Polls until `predicate` holds; throws after `timeoutMs` (default 10 s). */
-  waitFor(
-    predicate: () => boolean | Promise<boolean>,
-    options?: { timeoutMs?: number; intervalMs?: number },
-  ): Promise<void>;
-  close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /** Starts a fake GitLab (REST API v4) on a random loopback port. */
 export async function startFakeGitLab(): Promise<FakeGitLab> {
   const state = new FakeGitLabState();
-  const violations: string[] = [];
-  const requests: RequestLogEntry[] = [];
   const urls = { web: '', api: '' };
   const bot = state.user(BOT_USERNAME, { bot: true });
   const token = `glpat-${randomBytes(15).toString('base64url')}`;
   state.issueToken(token, bot);
   const dispatch = createDispatcher({ state, urls });
 
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', urls.web);
-    const method = req.method ?? 'GET';
-    const body = await readBody(req).catch(() => Buffer.alloc(0));
-    const answer = dispatch({ method, url, headers: req.headers, body });
-    if (answer.violation) violations.push(answer.violation);
-    requests.push({ method, path: url.pathname, query: url.search, status: answer.status });
-    const payload = answer.body === undefined ? undefined : JSON.stringify(answer.body);
-    res.writeHead(answer.status, {
-      ...answer.headers,
-      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-    });
-    res.end(payload);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  urls.web = `http://127.0.0.1:${port}`;
+  const server = await startFakeServer({ name: 'fake GitLab', jsonType: 'application/json', dispatch });
+  urls.web = server.url;
   urls.api = `${urls.web}${API_PREFIX}`;
 
   const mrOf = (project: string, iid: number) => state.requireMergeRequest(project, iid);
@@ -141,8 +94,11 @@ export async function startFakeGitLab(): Promise<FakeGitLab> {
     token,
     botUsername: bot.username,
     botUserId: bot.id,
-    violations,
-    requests,
+    violations: server.violations,
+    requests: server.requests,
+    assertNoViolations: server.assertNoViolations,
+    waitFor: server.waitFor,
+    close: server.close,
     get reactions() {
       return state.awards.map((a) => ({ noteId: a.note.id, name: a.name, user: a.user.username }));
     },
@@ -171,6 +127,9 @@ export async function startFakeGitLab(): Promise<FakeGitLab> {
     setMemberAccess(project, username, level) {
       state.setMemberAccess(state.requireProject(project), state.user(username), level);
     },
+    setGroupAccess(group, username, level) {
+      state.setGroupAccess(group, state.user(username), level);
+    },
     addNote({ project, iid, author, body, system }) {
       return state.addNote(mrOf(project, iid), state.user(author), body, system ?? false).id;
     },
@@ -188,25 +147,5 @@ export async function startFakeGitLab(): Promise<FakeGitLab> {
         })),
     statuses,
     latestStatuses: (project, sha) => new Map(statuses(project, sha).map((s) => [s.context, s])),
-    assertNoViolations() {
-      if (violations.length > 0) {
-        throw new Error(`fake GitLab saw ${violations.length} violation(s):\n${violations.join('\n')}`);
-      }
-    },
-    async waitFor(predicate, { timeoutMs = 10_000, intervalMs = 25 } = {}) {
-      const deadline = Date.now() + timeoutMs;
-      while (!(await predicate())) {
-        if (Date.now() > deadline) {
-          const seen = violations.length > 0 ? `; violations so far:\n${violations.join('\n')}` : '';
-          throw new Error(`fake GitLab: condition not met within ${timeoutMs} ms${seen}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, intervalMs));
-      }
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
   };
 }

@@ -8,6 +8,8 @@ import {
   commitStatus,
   currentUser,
   diff,
+  diffVersion,
+  groupMember,
   member,
   mergeRequest,
   note,
@@ -19,8 +21,8 @@ import { getApprovals } from './schemas/approvals.js';
 import { awardNoteEmoji } from './schemas/award-emoji.js';
 import { createStatus, listStatuses, type StatusState } from './schemas/commit-statuses.js';
 import type { OperationSpec } from './schemas/common.js';
-import { getMember } from './schemas/members.js';
-import { getMergeRequest, listDiffs, mergeMergeRequest } from './schemas/merge-requests.js';
+import { getGroupMember, getMember } from './schemas/members.js';
+import { getMergeRequest, listDiffs, listVersions, mergeMergeRequest } from './schemas/merge-requests.js';
 import { createNote, deleteNote, editNote, listNotes, MAX_NOTE_LENGTH } from './schemas/notes.js';
 import { getProject } from './schemas/projects.js';
 import { getCurrentUser, listUsers } from './schemas/users.js';
@@ -136,12 +138,24 @@ export const routes: Route[] = [
     return { body: member(ctx.urls, user, level, found) };
   }),
 
+  route(getGroupMember, (ctx) => {
+    const user = ctx.state.allUsers().find((u) => u.id === ctx.params.user_id);
+    const level = user && ctx.state.groupAccess(ctx.params.id, user);
+    if (!user || level === undefined) throw new GitLabError(404, '404 Not found');
+    return { body: groupMember(ctx.urls, user, level) };
+  }),
+
   route(getMergeRequest, (ctx) => {
     const mr = mrOf(ctx.state, ctx.params);
     return { body: mergeRequest(ctx.urls, mr, detailedMergeStatus(ctx.state, mr, { read: true })) };
   }),
 
   route(listDiffs, (ctx) => ({ body: mrOf(ctx.state, ctx.params).files.map(diff) })),
+
+  route(listVersions, (ctx) => {
+    const mr = mrOf(ctx.state, ctx.params);
+    return { body: [...mr.versions].reverse().map((v) => diffVersion(mr, v)) };
+  }),
 
   route(mergeMergeRequest, (ctx) => {
     const mr = mrOf(ctx.state, ctx.params);
@@ -157,7 +171,7 @@ export const routes: Route[] = [
 
   route(getApprovals, (ctx) => {
     const mr = mrOf(ctx.state, ctx.params);
-    const approvers = ctx.state.approvals(mr).map((a) => a.user);
+    const approvers = ctx.state.approvals(mr);
     const counted = countedApprovers(ctx.state, mr).length;
     const status = detailedMergeStatus(ctx.state, mr, { read: false });
     return { body: approvals(ctx.urls, mr, approvers, counted, status) };

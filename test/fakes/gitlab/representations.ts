@@ -9,11 +9,12 @@ import type { AwardEmoji } from './schemas/award-emoji.js';
 import type { CommitStatus } from './schemas/commit-statuses.js';
 import type { UserBasic } from './schemas/common.js';
 import type { AccessLevel, Member } from './schemas/members.js';
-import type { DetailedMergeStatus, Diff, MergeRequest } from './schemas/merge-requests.js';
+import type { DetailedMergeStatus, Diff, DiffVersion, MergeRequest } from './schemas/merge-requests.js';
 import type { Note } from './schemas/notes.js';
 import type { Project } from './schemas/projects.js';
 import type { CurrentUser } from './schemas/users.js';
 import type {
+  ApprovalRecord,
   AwardRecord,
   FileChange,
   MergeRequestRecord,
@@ -21,6 +22,7 @@ import type {
   ProjectRecord,
   StatusRecord,
   UserRecord,
+  VersionRecord,
 } from './state.js';
 
 /** Where the fake is reachable: `web` is the instance, `api` its REST root (`web` + /api/v4). */
@@ -172,6 +174,20 @@ export function diff(file: FileChange): z.input<typeof Diff> {
   };
 }
 
+export function diffVersion(mr: MergeRequestRecord, version: VersionRecord): z.input<typeof DiffVersion> {
+  return {
+    id: version.id,
+    head_commit_sha: version.headSha,
+    base_commit_sha: version.baseSha,
+    start_commit_sha: version.baseSha,
+    created_at: version.createdAt,
+    merge_request_id: mr.id,
+    state: 'collected',
+    real_size: String(mr.files.length),
+    patch_id_sha: null,
+  };
+}
+
 export function note(record: NoteRecord): z.input<typeof Note> {
   const { author } = record;
   return {
@@ -204,7 +220,7 @@ export function note(record: NoteRecord): z.input<typeof Note> {
 export function approvals(
   urls: Urls,
   mr: MergeRequestRecord,
-  approvers: UserRecord[],
+  approvers: ApprovalRecord[],
   counted: number,
   status: DetailedMergeStatus,
 ): z.input<typeof Approvals> {
@@ -220,7 +236,7 @@ export function approvals(
     merge_status: legacyMergeStatus(status),
     approvals_required: mr.approvalsRequired,
     approvals_left: Math.max(mr.approvalsRequired - counted, 0),
-    approved_by: approvers.map((user) => ({ user: userBasic(urls, user) })),
+    approved_by: approvers.map((a) => ({ user: userBasic(urls, a.user), approved_at: a.approvedAt })),
   };
 }
 
@@ -254,6 +270,18 @@ export function member(
     ...basic,
     access_level: level,
     created_at: project.createdAt,
+    created_by: null,
+    expires_at: null,
+    group_saml_identity: null,
+  };
+}
+
+export function groupMember(urls: Urls, user: UserRecord, level: AccessLevel): z.input<typeof Member> {
+  const { locked: _locked, ...basic } = userBasic(urls, user);
+  return {
+    ...basic,
+    access_level: level,
+    created_at: '2024-01-01T00:00:00.000Z',
     created_by: null,
     expires_at: null,
     group_saml_identity: null,

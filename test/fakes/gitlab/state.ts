@@ -46,6 +46,8 @@ export interface MergeRequestRecord {
   headSha: string;
   baseSha: string;
   files: FileChange[];
+  /** Oldest first. */
+  versions: VersionRecord[];
   approvalsRequired: number;
   /** Forces `detailed_merge_status` (e.g. `conflict`) until cleared with null. */
   mergeStatus: DetailedMergeStatus | null;
@@ -58,6 +60,14 @@ export interface MergeRequestRecord {
   updatedAt: string;
   mergedAt: string | null;
   closedAt: string | null;
+}
+
+/** A diff version: GitLab adds one each time the MR's head moves. */
+export interface VersionRecord {
+  id: number;
+  headSha: string;
+  baseSha: string;
+  createdAt: string;
 }
 
 export interface NoteRecord {
@@ -89,6 +99,7 @@ export interface StatusRecord {
 export interface ApprovalRecord {
   mr: MergeRequestRecord;
   user: UserRecord;
+  approvedAt: string;
 }
 
 export interface AwardRecord {
@@ -157,6 +168,8 @@ export class FakeGitLabState {
   readonly #statuses: StatusRecord[] = [];
   readonly #approvals: ApprovalRecord[] = [];
   readonly #members = new Map<string, AccessLevel>();
+  /** Group memberships by group full path (lower case) and user id. */
+  readonly #groupMembers = new Map<string, AccessLevel>();
   readonly #tokens = new Map<string, UserRecord>();
   readonly awards: AwardRecord[] = [];
   readonly merges: MergeRecord[] = [];
@@ -249,6 +262,7 @@ export class FakeGitLabState {
       headSha: options.headSha,
       baseSha: options.baseSha,
       files: options.files.map((f) => ({ ...f })),
+      versions: [{ id: this.nextId(), headSha: options.headSha, baseSha: options.baseSha, createdAt: now }],
       approvalsRequired: options.approvalsRequired ?? 0,
       mergeStatus: null,
       checkingReads: 0,
@@ -266,8 +280,17 @@ export class FakeGitLabState {
 
   updateMergeRequest(options: UpdateMergeRequestOptions): MergeRequestRecord {
     const mr = this.requireMergeRequest(options.project, options.iid);
+    const moved = (options.headSha ?? mr.headSha) !== mr.headSha;
     if (options.headSha) mr.headSha = options.headSha;
     if (options.baseSha) mr.baseSha = options.baseSha;
+    if (moved) {
+      mr.versions.push({
+        id: this.nextId(),
+        headSha: mr.headSha,
+        baseSha: mr.baseSha,
+        createdAt: timestamp(),
+      });
+    }
     if (options.files) mr.files = options.files.map((f) => ({ ...f }));
     if (options.title !== undefined) mr.title = options.title;
     if (options.draft !== undefined) mr.draft = options.draft;
@@ -323,7 +346,9 @@ export class FakeGitLabState {
   }
 
   addApproval(mr: MergeRequestRecord, user: UserRecord): void {
-    if (!this.#approvals.some((a) => a.mr === mr && a.user === user)) this.#approvals.push({ mr, user });
+    if (!this.#approvals.some((a) => a.mr === mr && a.user === user)) {
+      this.#approvals.push({ mr, user, approvedAt: timestamp() });
+    }
   }
 
   removeApproval(mr: MergeRequestRecord, user: UserRecord): void {
@@ -342,6 +367,21 @@ export class FakeGitLabState {
 
   memberAccess(project: ProjectRecord, user: UserRecord): AccessLevel | undefined {
     return this.#members.get(key(project.id, user.id));
+  }
+
+  setGroupAccess(group: string, user: UserRecord, level: AccessLevel): void {
+    if (level === 0) this.#groupMembers.delete(key(group.toLowerCase(), user.id));
+    else this.#groupMembers.set(key(group.toLowerCase(), user.id), level);
+  }
+
+  /** Direct or inherited: membership of a parent group counts for its subgroups. */
+  groupAccess(group: string, user: UserRecord): AccessLevel | undefined {
+    const parts = group.toLowerCase().split('/');
+    for (let n = parts.length; n > 0; n--) {
+      const level = this.#groupMembers.get(key(parts.slice(0, n).join('/'), user.id));
+      if (level !== undefined) return level;
+    }
+    return undefined;
   }
 
   addStatus(status: Omit<StatusRecord, 'id'>): StatusRecord {

@@ -13,6 +13,8 @@ function issues(text: string): string[] {
 }
 
 const P = 'version: 1\nprojects:\n';
+/** What a project without the newer keys gets. */
+const PLAIN = { type: 'terraform', dependsOn: [], executionOrderGroup: 0 } as const;
 
 const invalid: Array<[string, string, string[]]> = [
   ['an empty file', '', ['sluice.yaml:1:1 The file is empty; it needs at least `version: 1`.']],
@@ -37,7 +39,9 @@ const invalid: Array<[string, string, string[]]> = [
   [
     'an unknown key with nothing close',
     'version: 1\nfoo: 1\n',
-    ['sluice.yaml:2:1 Unknown key `foo` at the top level. Allowed: `version`, `projects`.'],
+    [
+      'sluice.yaml:2:1 Unknown key `foo` at the top level. Allowed: `version`, `projects`, `workflows`, `parallel_plan`, `parallel_apply`, `automerge`, `lock_mode`.',
+    ],
   ],
   [
     'a key in the wrong case',
@@ -51,9 +55,9 @@ const invalid: Array<[string, string, string[]]> = [
   ],
   [
     'an Atlantis key Sluice does not have',
-    `${P}  - dir: a\n    apply_requirements: [approved]\n`,
+    `${P}  - dir: a\n    terraform_version: v1.5.0\n`,
     [
-      'sluice.yaml:4:5 Unknown key `apply_requirements` in a project. Allowed: `name`, `dir`, `workspace`, `autoplan`.',
+      'sluice.yaml:4:5 Unknown key `terraform_version` in a project. Allowed: `name`, `dir`, `workspace`, `type`, `autoplan`, `depends_on`, `execution_order_group`, `workflow`, `apply_requirements`, `plan_requirements`.',
     ],
   ],
   [
@@ -207,29 +211,38 @@ describe('parseRepoConfig', () => {
             dir: 'envs/prod',
             workspace: 'default',
             autoplan: { enabled: true, whenModified: [...DEFAULT_WHEN_MODIFIED] },
+            ...PLAIN,
           },
           {
             name: 'net',
             dir: 'network',
             workspace: 'east',
             autoplan: { enabled: false, whenModified: ['*.tf', '../modules/**'] },
+            ...PLAIN,
           },
           {
             name: '.',
             dir: '.',
             workspace: 'default',
             autoplan: { enabled: true, whenModified: [...DEFAULT_WHEN_MODIFIED] },
+            ...PLAIN,
           },
         ],
       },
+      warnings: [],
     });
   });
 
   it('keeps "no projects key" apart from "an empty list"', () => {
-    expect(parseRepoConfig('version: 1\n', 'sluice.yaml')).toEqual({ ok: true, config: { version: 1 } });
+    expect(parseRepoConfig('version: 1\n', 'sluice.yaml')).toEqual({
+      ok: true,
+      config: { version: 1 },
+      warnings: [],
+    });
     expect(parseRepoConfig('version: 1\nprojects: []\n', 'sluice.yaml')).toEqual({
       ok: true,
       config: { version: 1, projects: [] },
+      warnings: [],
     });
   });
 

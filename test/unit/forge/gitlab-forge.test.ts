@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../src/errors.js';
-import { GitLabForge, permissionOf } from '../../../src/forge/gitlab/gitlab-forge.js';
+import { GitLabForge, headAt, permissionOf } from '../../../src/forge/gitlab/gitlab-forge.js';
 import type { PullRequestRef, RepoRef } from '../../../src/forge/types.js';
 import { type FakeGitLab, startFakeGitLab } from '../../fakes/gitlab/fake-gitlab.js';
 import type { FileChange } from '../../fakes/gitlab/state.js';
@@ -240,9 +240,37 @@ describe('GitLabForge against the fake GitLab', () => {
       expect(await forge.listApprovals(pr)).toEqual([]);
       for (const user of ['alice', 'dev', 'bob']) fake.addApproval({ project: PROJECT, iid: 7, user });
       expect(await forge.listApprovals(pr)).toEqual([
-        { user: 'alice', dismissed: false },
-        { user: 'bob', dismissed: false },
+        { user: 'alice', dismissed: false, commitSha: HEAD },
+        { user: 'bob', dismissed: false, commitSha: HEAD },
       ]);
+    });
+
+    it('places each approval on the head it was given on: GitLab keeps approvals across pushes', async () => {
+      fake.addApproval({ project: PROJECT, iid: 7, user: 'alice' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const pushed = 'c'.repeat(40);
+      fake.updateMergeRequest({ project: PROJECT, iid: 7, headSha: pushed });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      fake.addApproval({ project: PROJECT, iid: 7, user: 'bob' });
+      expect(await forge.listApprovals(pr)).toEqual([
+        { user: 'alice', dismissed: false, commitSha: HEAD },
+        { user: 'bob', dismissed: false, commitSha: pushed },
+      ]);
+    });
+
+    it.each([
+      ['before every version: the first', '2025-01-01T09:00:00Z', 'a'],
+      ['with the first version', '2025-01-01T10:00:00Z', 'a'],
+      ['between pushes', '2025-01-01T10:30:00.000Z', 'a'],
+      ['with the second push', '2025-01-01T11:00:00.000+00:00', 'b'],
+      ['after the last push', '2025-01-02T00:00:00Z', 'c'],
+    ])('an approval %s is on that version', (_, at, head) => {
+      const versions = [
+        { head_commit_sha: 'c', created_at: '2025-01-01T12:00:00.000Z' },
+        { head_commit_sha: 'b', created_at: '2025-01-01T11:00:00.000Z' },
+        { head_commit_sha: 'a', created_at: '2025-01-01T10:00:00.000Z' },
+      ];
+      expect(headAt(versions, at)).toBe(head);
     });
 
     it.each([

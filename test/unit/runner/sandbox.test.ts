@@ -118,4 +118,27 @@ describe('bubblewrap sandbox isolation', () => {
     const net = await sh('cat /proc/net/dev');
     expect(net.stdout).not.toMatch(/eth0|ens|enp/);
   });
+
+  it("lets one run override the sandbox's network setting, both ways", async () => {
+    const interfaces = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => /^\s*([\w.-]+):/.exec(line)?.[1])
+        .filter(Boolean)
+        .sort();
+    const host = interfaces(await readFile('/proc/net/dev', 'utf8'));
+    const netDev = (on: Sandbox, network: boolean) =>
+      on.run({
+        argv: ['/bin/sh', '-c', 'cat /proc/net/dev'],
+        cwd: work,
+        writable: [work],
+        env: { PATH: '/usr/bin:/bin' },
+        timeoutMs: 10_000,
+        network,
+      });
+    // Built with network off (above): a run that allows it sees the host's interfaces.
+    expect(interfaces((await netDev(sandbox, true)).stdout)).toEqual(host);
+    const open = await createSandbox({ mode: 'bwrap', network: true, readOnlyPaths: [], hide: [secretDir] });
+    expect(interfaces((await netDev(open, false)).stdout)).toEqual(['lo']);
+  });
 });

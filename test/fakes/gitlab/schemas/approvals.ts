@@ -1,6 +1,7 @@
 /**
  * Merge request-level approvals: "Get Configuration" of one merge request.
- * Source: https://docs.gitlab.com/api/merge_request_approvals/#merge-request-level-mr-approvals
+ * Source: https://docs.gitlab.com/api/merge_request_approvals/#merge-request-level-mr-approvals; each
+ * approver's `approved_at` as current releases send it (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/204605).
  */
 import { z } from 'zod';
 import { defineOperation, IntParam, ProjectIdParam, Timestamp, UserBasic } from './common.js';
@@ -23,7 +24,7 @@ export const Approvals = z.strictObject({
   ]),
   approvals_required: z.number().int(),
   approvals_left: z.number().int(),
-  approved_by: z.array(z.strictObject({ user: UserBasic })),
+  approved_by: z.array(z.strictObject({ user: UserBasic, approved_at: Timestamp })),
 });
 
 export const getApprovals = defineOperation({

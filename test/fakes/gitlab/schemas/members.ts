@@ -1,5 +1,5 @@
 /**
- * Project members, including inherited and invited ones: get one.
+ * Project and group members, including inherited and invited ones: get one.
  * Source: https://docs.gitlab.com/api/members/#get-a-member-of-a-group-or-project-including-inherited-and-invited-members
  */
 import { z } from 'zod';
@@ -38,6 +38,22 @@ export const getMember = defineOperation({
   path: '/projects/:id/members/all/:user_id',
   doc: 'https://docs.gitlab.com/api/members/#get-a-member-of-a-group-or-project-including-inherited-and-invited-members',
   params: z.strictObject({ id: ProjectIdParam, user_id: IntParam }),
+  query: z.strictObject({}),
+  response: Member,
+  status: 200,
+});
+
+/** `:id` of a group: "The ID or URL-encoded path of the group" (a top-level group has no slash). */
+export const GroupIdParam = z
+  .string()
+  .regex(/^(\d+|[\w.-]+(\/[\w.-]+)*)$/, 'must be a group ID or URL-encoded full path');
+
+export const getGroupMember = defineOperation({
+  id: 'group-members/get-all',
+  method: 'GET',
+  path: '/groups/:id/members/all/:user_id',
+  doc: 'https://docs.gitlab.com/api/members/#get-a-member-of-a-group-or-project-including-inherited-and-invited-members',
+  params: z.strictObject({ id: GroupIdParam, user_id: IntParam }),
   query: z.strictObject({}),
   response: Member,
   status: 200,

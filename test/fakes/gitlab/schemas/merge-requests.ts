@@ -1,7 +1,7 @@
 /**
- * Merge requests: get one, list its diffs, merge it.
+ * Merge requests: get one, list its diffs and diff versions, merge it.
  * Source: https://docs.gitlab.com/api/merge_requests/ ("Get single MR", "Merge status",
- * "List merge request diffs", "Merge a merge request").
+ * "List merge request diffs", "Get merge request diff versions", "Merge a merge request").
  */
 import { z } from 'zod';
 import {
@@ -156,6 +156,31 @@ export const listDiffs = defineOperation({
   params: MrParams,
   query: z.strictObject({ ...PageQuery, unidiff: BoolParam.optional() }),
   response: z.array(Diff),
+  status: 200,
+  paginated: true,
+});
+
+/** "Get merge request diff versions" → one per push, newest first. */
+export const DiffVersion = z.strictObject({
+  id: z.number().int(),
+  head_commit_sha: Sha,
+  base_commit_sha: Sha,
+  start_commit_sha: Sha,
+  created_at: Timestamp,
+  merge_request_id: z.number().int(),
+  state: z.enum(['collected', 'overflow', 'without_files', 'empty', 'overflow_commits_safe_size']),
+  real_size: z.string(),
+  patch_id_sha: Sha.nullable(),
+});
+
+export const listVersions = defineOperation({
+  id: 'merge_requests/versions',
+  method: 'GET',
+  path: '/projects/:id/merge_requests/:merge_request_iid/versions',
+  doc: 'https://docs.gitlab.com/api/merge_requests/#get-merge-request-diff-versions',
+  params: MrParams,
+  query: z.strictObject({ ...PageQuery }),
+  response: z.array(DiffVersion),
   status: 200,
   paginated: true,
 });

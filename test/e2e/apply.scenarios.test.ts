@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Harness, OWNER, REPO, startHarness } from '../support/harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Access } from '../support/forge-driver.js';
+import { type ForgeName, type Harness, startHarness } from '../support/harness.js';
 import { type StateServer, startStateServer } from '../support/state-server.js';
 
 /** A root module keeping its state in the test's http backend, so applies really change state. */
@@ -9,35 +10,44 @@ ${Array.from({ length: resources }, (_, i) => `resource "terraform_data" "${name
 const resourcesIn = (states: StateServer, name: string) =>
   (states.state(name)?.resources ?? []).map((r) => `${r.type}.${r.name}`).sort();
 
-describe('apply on approved merge (merge mode, locks on plan)', () => {
-  let h: Harness;
-  let states: StateServer;
+const FORGES: ForgeName[] = ['github', 'gitlab'];
 
+/**
+ * Per describe block: a state server, Sluice on `forge` with each of `stacks` a root module of one
+ * resource keeping state there (the sandbox reaches it on loopback), and people with roles.
+ */
+function applyHarness(
+  forge: ForgeName,
+  options: { stacks: string[]; env: Record<string, string>; access: Record<string, Access> },
+) {
+  const ctx = {} as { h: Harness<ForgeName>; states: StateServer };
   beforeAll(async () => {
-    states = await startStateServer();
-    h = await startHarness({
-      redisUrl: inject('redisUrl'),
-      initialFiles: {
-        'README.md': '# infra\n',
-        'app/main.tf': stack(states, 'app', 1),
-        'shared/main.tf': stack(states, 'shared', 1),
-        'bypass/main.tf': stack(states, 'bypass', 1),
-        'moving/main.tf': stack(states, 'moving', 1),
-        'pushed/main.tf': stack(states, 'pushed', 1),
-      },
-      // The sandbox reaches the state backend on loopback.
-      env: { SLUICE_SANDBOX_NETWORK: 'on' },
+    ctx.states = await startStateServer();
+    const stacks = options.stacks.map((name) => [`${name}/main.tf`, stack(ctx.states, name, 1)]);
+    ctx.h = await startHarness({
+      forge,
+      initialFiles: { 'README.md': '# infra\n', ...Object.fromEntries(stacks) },
+      env: { SLUICE_SANDBOX_NETWORK: 'on', ...options.env },
     });
-    h.fake.setPermission(OWNER, REPO, 'dev', 'write');
-    h.fake.setPermission(OWNER, REPO, 'reviewer', 'write');
+    for (const [user, access] of Object.entries(options.access)) ctx.h.forge.setAccess(user, access);
   });
-  afterEach(() => h.fake.assertNoViolations());
+  afterEach(() => ctx.h.forge.assertNoViolations());
   afterAll(async () => {
-    await h?.close();
-    await states?.close();
+    await ctx.h?.close();
+    await ctx.states?.close();
+  });
+  return ctx;
+}
+
+describe.each(FORGES)('apply on approved merge on %s (merge mode, locks on plan)', (forge) => {
+  const ctx = applyHarness(forge, {
+    stacks: ['app', 'shared', 'bypass', 'moving', 'pushed'],
+    env: {},
+    access: { dev: 'write', reviewer: 'write' },
   });
 
-  it('open → plan → approve → merge applies the reviewed plan once and releases the lock', async () => {
+  it('open → plan → approve → merge applies the reviewed plan once; closing the next PR unlocks it', async () => {
+    const { h, states } = ctx;
     const pr = await h.openPullRequest(1, { 'app/main.tf': stack(states, 'app', 3) });
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     expect(states.serials('app')).toEqual([]);
@@ -58,11 +68,17 @@ describe('apply on approved merge (merge mode, locks on plan)', () => {
     const next = await h.openPullRequest(2, { 'app/main.tf': stack(states, 'app', 4) });
     expect(await h.planDone(next.headSha)).toMatchObject({ state: 'success' });
     expect(h.planComments(2)[0]).toMatchObject({ body: expect.stringContaining('1 to add') });
+    // Closing it unmerged releases its lock: a third PR on the project plans straight away too.
     await h.closePullRequest(next);
+    const third = await h.openPullRequest(9, { 'app/main.tf': stack(states, 'app', 5) });
+    await h.waitFor(() => (h.planComments(9)[0]?.body ?? '').includes('2 to add'), { timeoutMs: 90_000 });
+    expect(await h.planDone(third.headSha)).toMatchObject({ state: 'success' });
+    await h.closePullRequest(third);
     expect(states.overlaps).toBe(0);
   });
 
   it('a second PR on a locked project is told who holds it, and is re-planned after the first is applied', async () => {
+    const { h, states } = ctx;
     const first = await h.openPullRequest(3, { 'shared/main.tf': stack(states, 'shared', 2) });
     expect(await h.planDone(first.headSha)).toMatchObject({ state: 'success' });
     const second = await h.openPullRequest(4, { 'shared/main.tf': stack(states, 'shared', 3) });
@@ -76,7 +92,7 @@ describe('apply on approved merge (merge mode, locks on plan)', () => {
     const mergeSha = await h.merge(first);
     expect(await h.statusDone(mergeSha, 'sluice/apply')).toMatchObject({ state: 'success' });
     // PR 4 is planned again, against the state PR 3 left: one more resource to add.
-    await h.fake.waitFor(() => !(h.planComments(4)[0]?.body ?? '').includes('Locked by'), {
+    await h.waitFor(() => !(h.planComments(4)[0]?.body ?? '').includes('Locked by'), {
       timeoutMs: 90_000,
     });
     expect(await h.planDone(second.headSha)).toMatchObject({ state: 'success' });
@@ -87,6 +103,7 @@ describe('apply on approved merge (merge mode, locks on plan)', () => {
   });
 
   it('a merge without approval (admin bypass) is not applied and the PR says why', async () => {
+    const { h, states } = ctx;
     const pr = await h.openPullRequest(5, { 'bypass/main.tf': stack(states, 'bypass', 2) });
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     const mergeSha = await h.merge(pr);
@@ -101,17 +118,16 @@ describe('apply on approved merge (merge mode, locks on plan)', () => {
     expect(h.planComments(6)[0]?.body).toContain('Locked by #5');
     // `sluice unlock` on the merged PR releases it, lists what was released, and PR 6 plans.
     await h.comment(5, 'sluice unlock');
-    await h.fake.waitFor(() => h.replies(5).some((r) => r.includes('Released 1 lock')), {
-      timeoutMs: 30_000,
-    });
+    await h.waitFor(() => h.replies(5).some((r) => r.includes('Released 1 lock')), { timeoutMs: 30_000 });
     expect(h.replies(5).join('\n')).toContain('`bypass`');
-    await h.fake.waitFor(() => !(h.planComments(6)[0]?.body ?? '').includes('Locked by'), {
+    await h.waitFor(() => !(h.planComments(6)[0]?.body ?? '').includes('Locked by'), {
       timeoutMs: 90_000,
     });
     await h.closePullRequest(other);
   });
 
   it('a push after approval needs a new approval: merge does not apply the unreviewed commit', async () => {
+    const { h, states } = ctx;
     const pr = await h.openPullRequest(7, { 'pushed/main.tf': stack(states, 'pushed', 2) });
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     h.approve(pr);
@@ -124,6 +140,7 @@ describe('apply on approved merge (merge mode, locks on plan)', () => {
   });
 
   it('a base branch that moved under the project is re-planned on the merge commit, not applied', async () => {
+    const { h, states } = ctx;
     const pr = await h.openPullRequest(8, { 'moving/main.tf': stack(states, 'moving', 2) });
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     h.approve(pr);
@@ -144,65 +161,41 @@ describe('apply on approved merge (merge mode, locks on plan)', () => {
   });
 });
 
-describe('apply on comment (comment mode, automerge)', () => {
-  let h: Harness;
-  let states: StateServer;
-
-  beforeAll(async () => {
-    states = await startStateServer();
-    h = await startHarness({
-      redisUrl: inject('redisUrl'),
-      initialFiles: { 'README.md': '# infra\n', 'svc/main.tf': stack(states, 'svc', 1) },
-      env: { SLUICE_SANDBOX_NETWORK: 'on', SLUICE_APPLY_MODE: 'comment', SLUICE_AUTOMERGE: 'true' },
-    });
-    h.fake.setPermission(OWNER, REPO, 'dev', 'write');
-    h.fake.setPermission(OWNER, REPO, 'reviewer', 'write');
-    h.fake.setPermission(OWNER, REPO, 'visitor', 'read');
-  });
-  afterEach(() => h.fake.assertNoViolations());
-  afterAll(async () => {
-    await h?.close();
-    await states?.close();
+describe.each(FORGES)('apply on comment on %s (comment mode, automerge)', (forge) => {
+  const ctx = applyHarness(forge, {
+    stacks: ['svc'],
+    env: { SLUICE_APPLY_MODE: 'comment', SLUICE_AUTOMERGE: 'true' },
+    access: { dev: 'write', reviewer: 'write', visitor: 'read' },
   });
 
   it('refuses before approval with reasons, applies after, then merges', async () => {
+    const { h, states } = ctx;
     const pr = await h.openPullRequest(1, { 'svc/main.tf': stack(states, 'svc', 2) });
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     expect(h.planComments(1)[0]?.body).toContain('comment `sluice apply`');
 
     const refusedId = await h.comment(1, 'sluice apply');
-    await h.fake.waitFor(() => h.replies(1).some((r) => r.includes('cannot apply yet')), {
-      timeoutMs: 30_000,
-    });
+    await h.waitFor(() => h.replies(1).some((r) => r.includes('cannot apply yet')), { timeoutMs: 30_000 });
     expect(h.replies(1).join('\n')).toMatch(/\*\*Approved\*\*: nobody but the author has approved/);
-    expect(h.fake.reactions).toContainEqual(
+    // Heard: 👀 on the command (a reaction on GitHub, an award emoji on GitLab).
+    expect(h.forge.reactions()).toContainEqual(
       expect.objectContaining({ commentId: refusedId, content: 'eyes' }),
     );
     expect(states.serials('svc')).toEqual([]);
 
     await h.comment(1, 'sluice apply', 'visitor');
-    await h.fake.waitFor(() => h.replies(1).some((r) => r.includes('needs write access')), {
-      timeoutMs: 30_000,
-    });
+    await h.waitFor(() => h.replies(1).some((r) => r.includes('needs write access')), { timeoutMs: 30_000 });
 
     await h.comment(1, 'sluice aply');
-    await h.fake.waitFor(
-      () => h.replies(1).some((r) => r.includes('Did you mean') || r.includes('did you mean')),
-      {
-        timeoutMs: 30_000,
-      },
-    );
+    await h.waitFor(() => h.replies(1).some((r) => /did you mean/i.test(r)), { timeoutMs: 30_000 });
 
     h.approve(pr);
     await h.comment(1, 'sluice apply');
-    await h.fake.waitFor(
-      () => h.fake.latestStatuses(OWNER, REPO, pr.headSha).get('sluice/apply')?.state === 'success',
-      {
-        timeoutMs: 90_000,
-      },
-    );
+    await h.waitFor(() => h.forge.latestStatuses(pr.headSha).get('sluice/apply')?.state === 'success', {
+      timeoutMs: 90_000,
+    });
     expect(states.serials('svc')).toHaveLength(1);
-    await h.fake.waitFor(() => h.fake.pullRequest(OWNER, REPO, 1)?.merged === true, { timeoutMs: 30_000 });
+    await h.waitFor(() => h.forge.isMerged(1), { timeoutMs: 30_000 });
     expect(h.applyComments(1)[0]).toContain('sluice apply');
   });
 });

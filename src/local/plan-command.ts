@@ -1,0 +1,109 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from './plan-args.js';
+import { planLocal } from './plan-local.js';
+import { createPlanProgress, type PlanProgress, type ProgressStream } from './plan-progress.js';
+import { UsageError } from './usage-error.js';
+
+export interface PlanCommandIo {
+  /** Gets the comment Markdown, nothing else. */
+  stdout: { write(text: string, done: () => void): unknown };
+  /** Gets progress, notices and errors. */
+  stderr: ProgressStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * `sluice plan`: parses the arguments, plans, prints the comment on stdout and returns the exit
+ * status. SIGINT or SIGTERM cancels the running plans (their process trees are killed) and removes the
+ * copy of the working tree; a second one exits at once.
+ */
+export async function runPlanCommand(argv: string[], io: PlanCommandIo = processIo()): Promise<number> {
+  let progress: PlanProgress | undefined;
+  const say = (line: string) => {
+    if (progress) progress.note(`sluice plan: ${line}`);
+    else io.stderr.write(`sluice plan: ${line}\n`);
+  };
+  let args: PlanArgs;
+  try {
+    args = parsePlanArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    say(error.message);
+    io.stderr.write(`\n${PLAN_USAGE}\n`);
+    return EXIT.usage;
+  }
+  if (args.help) {
+    await write(io.stdout, `${PLAN_USAGE}\n`);
+    return EXIT.ok;
+  }
+
+  const controller = new AbortController();
+  const signals = new Map<NodeJS.Signals, () => void>();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = () => {
+      if (controller.signal.aborted) process.exit(signalExit(signal));
+      say(`${signal}: cancelling the running plans (again to quit at once)`);
+      controller.abort(signal);
+    };
+    signals.set(signal, onSignal);
+    process.on(signal, onSignal);
+  }
+  try {
+    const outcome = await planLocal({
+      cwd: resolve(io.cwd, args.repo ?? '.'),
+      base: args.base,
+      target: args.target,
+      extraArgs: args.extraArgs,
+      sandbox: args.sandbox,
+      signal: controller.signal,
+      providerCacheDir: join(io.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice', 'plugin-cache'),
+      templatesDir: io.env.SLUICE_TEMPLATES_DIR ? resolve(io.cwd, io.env.SLUICE_TEMPLATES_DIR) : undefined,
+      notice: say,
+      progress: (projects) => {
+        progress = createPlanProgress({ stream: io.stderr, projects });
+        return progress;
+      },
+    });
+    if (controller.signal.aborted) {
+      say('cancelled; nothing printed');
+      return signalExit(controller.signal.reason as NodeJS.Signals);
+    }
+    if (outcome.kind === 'config-error') {
+      say(`${outcome.file} is invalid; nothing was planned`);
+      for (const issue of outcome.issues) {
+        io.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
+      }
+      return EXIT.usage;
+    }
+    if (outcome.kind === 'nothing-to-plan') {
+      say(outcome.message);
+      return EXIT.ok;
+    }
+    await write(io.stdout, outcome.markdown.endsWith('\n') ? outcome.markdown : `${outcome.markdown}\n`);
+    return outcome.results.every((r) => r.status === 'planned') ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    say(error.message);
+    return EXIT.usage;
+  } finally {
+    for (const [signal, listener] of signals) process.off(signal, listener);
+  }
+}
+
+function processIo(): PlanCommandIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** Resolves once the text is handed to the OS, so exiting right after loses nothing. */
+function write(stream: PlanCommandIo['stdout'], text: string): Promise<void> {
+  return new Promise((done) => stream.write(text, done));
+}
+
+/** The shell's convention: 128 + the signal's number. */
+function signalExit(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}

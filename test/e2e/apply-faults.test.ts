@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Harness, OWNER, REPO, startHarness } from '../support/harness.js';
+import { type StateServer, startStateServer } from '../support/state-server.js';
+
+const resource = (name: string, extra = '') =>
+  `resource "terraform_data" "${name}" {\n  input = "${name}"\n${extra}}\n`;
+
+/** A `sluice worker` in its own process, configured like the harness's server, so it can be killed. */
+function startWorker(h: Harness, env: Record<string, string>): ChildProcess {
+  const s = h.settings;
+  const github = s.github;
+  if (!github?.baseUrl || !s.redisUrl) throw new Error('the harness runs GitHub on Redis');
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--concurrency', '2'], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      APP_ID: String(github.appId),
+      PRIVATE_KEY: github.privateKey,
+      WEBHOOK_SECRET: github.webhookSecret,
+      GHE_HOST: new URL(github.baseUrl).host,
+      GHE_PROTOCOL: 'http',
+      REDIS_URL: s.redisUrl,
+      SLUICE_REDIS_PREFIX: s.redisPrefix,
+      SLUICE_DATA_DIR: s.dataDir,
+      LOG_LEVEL: 'warn',
+      SLUICE_GITHUB_THROTTLE: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+const killed = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+
+describe('apply under faults', () => {
+  let h: Harness;
+  let states: StateServer;
+  const workers: ChildProcess[] = [];
+  const workerEnv = {
+    SLUICE_SANDBOX_NETWORK: 'on',
+    SLUICE_APPLY_MODE: 'comment',
+    SLUICE_JOB_LEASE_SECONDS: '3',
+  };
+
+  beforeAll(async () => {
+    states = await startStateServer();
+    h = await startHarness({
+      redisUrl: inject('redisUrl'),
+      initialFiles: {
+        'README.md': '# infra\n',
+        'race/main.tf': `${states.backend('race')}${resource('r0')}`,
+        'slow/main.tf': `${states.backend('slow')}${resource('s0')}`,
+      },
+      env: workerEnv,
+      // Jobs run in separate worker processes only.
+      workers: 0,
+    });
+    for (const user of ['dev', 'reviewer']) h.fake.setPermission(OWNER, REPO, user, 'write');
+  });
+  afterEach(() => h.fake.assertNoViolations());
+  afterAll(async () => {
+    await Promise.all(workers.map(killed));
+    await h?.close();
+    await states?.close();
+  });
+
+  it('fifty trials of three concurrent `sluice apply` on one workspace: one apply each, state serial +1 each', async () => {
+    workers.push(startWorker(h, workerEnv), startWorker(h, workerEnv));
+    const race = `${states.backend('race')}variable "trial" {
+  default = "1"
+}
+
+resource "terraform_data" "r0" {
+  input = "r0-\${var.trial}"
+}
+`;
+    const pr = await h.openPullRequest(1, { 'race/main.tf': race });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    h.approve(pr);
+    const trials = Number(process.env.SLUICE_TEST_TRIALS ?? 50);
+    for (let trial = 1; trial <= trials; trial++) {
+      if (trial > 1) {
+        // A fresh plan to apply: the input changes every trial, so every apply changes state.
+        await h.comment(1, `sluice plan -- -var=trial=${trial}`);
+        await h.fake.waitFor(() => (h.planComments(1)[0]?.body ?? '').includes(`"r0-${trial}"`), {
+          timeoutMs: 60_000,
+        });
+        expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+      }
+      const before = states.serials('race').length;
+      await Promise.all([
+        h.comment(1, 'sluice apply'),
+        h.comment(1, 'sluice apply'),
+        h.comment(1, 'sluice apply'),
+      ]);
+      await h.fake.waitFor(() => states.serials('race').length > before, { timeoutMs: 60_000 });
+      // Let the other two attempts finish too, then nothing more may have been written.
+      const refused = () =>
+        h
+          .replies(1)
+          .filter((r) => r.includes('did not run this plan again') || r.includes('Nothing to apply')).length;
+      await h.fake.waitFor(() => refused() >= 2 * trial, { timeoutMs: 60_000 });
+      expect(states.serials('race').length).toBe(before + 1);
+      if (process.env.SLUICE_TEST_TRIALS) console.log(`trial ${trial} done at ${new Date().toISOString()}`);
+    }
+    const serials = states.serials('race');
+    expect(serials).toHaveLength(trials);
+    expect(serials.every((serial, i) => i === 0 || serial === (serials[i - 1] ?? 0) + 1)).toBe(true);
+    expect(states.overlaps).toBe(0);
+    await h.closePullRequest(pr);
+    await Promise.all(workers.splice(0).map(killed));
+  }, 900_000);
+
+  it('a worker killed mid-apply: no second apply, the lock stays with the PR, the PR is told', async () => {
+    const first = startWorker(h, workerEnv);
+    workers.push(first);
+    const slow = `${states.backend('slow')}${resource('s0')}${resource('s1', '  provisioner "local-exec" {\n    command = "sleep 20"\n  }\n')}`;
+    const pr = await h.openPullRequest(2, { 'slow/main.tf': slow });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    h.approve(pr);
+    await h.comment(2, 'sluice apply');
+    // The apply is under way: the tool holds the state lock and is in the provisioner.
+    await h.fake.waitFor(
+      () => h.fake.latestStatuses(OWNER, REPO, pr.headSha).get('sluice/apply: slow')?.state === 'pending',
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    await killed(first);
+    const writesAtCrash = states.serials('slow').length;
+
+    workers.push(startWorker(h, workerEnv));
+    await h.fake.waitFor(() => h.replies(2).some((r) => r.includes('did not run this plan again')), {
+      timeoutMs: 60_000,
+    });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(states.serials('slow').length).toBe(writesAtCrash);
+
+    // The lock belongs to PR 2, not to the dead process: PR 3 on the same project is refused.
+    const other = await h.openPullRequest(3, { 'slow/main.tf': `${slow}${resource('s2')}` });
+    expect(await h.planDone(other.headSha)).toMatchObject({ state: 'failure' });
+    expect(h.planComments(3)[0]?.body).toContain('Locked by #2');
+    // Releasing it by hand frees the project.
+    await h.comment(2, 'sluice unlock');
+    await h.fake.waitFor(() => h.replies(2).some((r) => r.includes('Released 1 lock')), {
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('the reconciler releases the locks of a PR closed while Sluice was not listening', async () => {
+    workers.push(startWorker(h, workerEnv));
+    const pr = await h.openPullRequest(4, { 'race/main.tf': `${states.backend('race')}${resource('r9')}` });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    // Closed on the forge, but the webhook never arrives.
+    h.fake.updatePullRequest({ owner: OWNER, repo: REPO, number: 4, state: 'closed' });
+    const next = await h.openPullRequest(5, { 'race/main.tf': `${states.backend('race')}${resource('r8')}` });
+    expect(await h.planDone(next.headSha)).toMatchObject({ state: 'failure' });
+    expect(h.planComments(5)[0]?.body).toContain('Locked by #4');
+    // A reconciliation (periodic, and at every server start) finds PR 4 closed and frees the lock;
+    // PR 5, which was waiting for it, is planned again.
+    await h.sluice.reconcileNow();
+    await h.fake.waitFor(() => !(h.planComments(5)[0]?.body ?? '').includes('Locked by'), {
+      timeoutMs: 60_000,
+    });
+    expect(h.planComments(5)[0]?.body).toContain('released the lock');
+  });
+
+  it('a saved plan the tool reports stale is not applied: Sluice plans again and says why', async () => {
+    workers.push(startWorker(h, workerEnv));
+    const file = `${states.backend('drift')}${resource('d0')}`;
+    const pr = await h.openPullRequest(6, { 'drift/main.tf': file });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    h.approve(pr);
+    // Someone changes the state outside Sluice after the plan (a newer serial, same lineage).
+    const plannedComment = h.planComments(6)[0]?.body ?? '';
+    await fetch(`${states.url}/state/drift`, {
+      method: 'POST',
+      body: JSON.stringify({ version: 4, serial: 7, lineage: 'outside', outputs: {}, resources: [] }),
+    });
+    const written = states.serials('drift').length;
+    await h.comment(6, 'sluice apply');
+    await h.fake.waitFor(() => (h.applyComments(6)[0] ?? '').includes('stale'), { timeoutMs: 60_000 });
+    expect(states.serials('drift')).toHaveLength(written);
+    // A fresh plan replaces the stale one on the PR.
+    await h.fake.waitFor(() => (h.planComments(6)[0]?.body ?? '') !== plannedComment && (h.planComments(6)[0]?.body ?? '').includes('stale'), {
+      timeoutMs: 60_000,
+    });
+  });
+});

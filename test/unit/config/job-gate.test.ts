@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { gateJobs } from '../../../src/config/job-gate.js';
+import { defaultRules, type RepoRules } from '../../../src/config/rules.js';
+import { createRulesSource } from '../../../src/config/rules-source.js';
+import { parseServerConfig } from '../../../src/config/server-config.js';
+import type { ForgeRegistry } from '../../../src/forge/registry.js';
+import type { PullRequestRef } from '../../../src/forge/types.js';
+import type { Logger } from '../../../src/logger.js';
+import type { Job } from '../../../src/queue/jobs.js';
+
+const pr = (name: string): PullRequestRef => ({
+  repo: { forge: 'github', id: '1', owner: 'acme', name, fullName: `acme/${name}` },
+  number: 3,
+});
+const SHA = 'a'.repeat(40);
+
+function setup(text: string, draft = false) {
+  const parsed = parseServerConfig(text, 'server.yaml');
+  if (!parsed.ok) throw new Error('bad config');
+  const rules = createRulesSource({
+    base: defaultRules(),
+    config: parsed.config,
+    hostOf: () => 'github.com',
+  });
+  const ran: string[] = [];
+  const logged: string[] = [];
+  const logger = { info: (_: unknown, message: string) => logged.push(message) } as unknown as Logger;
+  const forges = {
+    get: () => ({ getPullRequest: async () => ({ draft }) }),
+  } as unknown as ForgeRegistry;
+  const gate = gateJobs(
+    async (job) => {
+      ran.push(job.kind);
+    },
+    { rules, forges, logger },
+  );
+  return { gate, ran, logged, rules };
+}
+
+const plan = (name: string, trigger: 'autoplan' | 'command' = 'autoplan'): Job => ({
+  kind: 'plan',
+  pr: pr(name),
+  headSha: SHA,
+  trigger,
+  deliveryId: 'd',
+});
+const context = { id: 'j', attempt: 1, lastAttempt: true, signal: new AbortController().signal };
+
+describe('gateJobs', () => {
+  const S = 'version: 1\nrepos:\n  - id: github.com/acme/infra\n    allowed: true\n';
+
+  it('drops every job of a repository no rule allows, with one log line', async () => {
+    const { gate, ran, logged } = setup(S);
+    await gate(plan('other'), context as never);
+    await gate(
+      { kind: 'command', pr: pr('other'), commentId: '1', author: 'x', body: 'sluice plan', deliveryId: 'd' },
+      context as never,
+    );
+    await gate({ kind: 'reconcile', deliveryId: 'd' }, context as never);
+    await gate(plan('infra'), context as never);
+    expect(ran).toEqual(['reconcile', 'plan']);
+    expect(logged).toEqual([
+      'ignoring the repository: no repo rule in the server config allows it',
+      'ignoring the repository: no repo rule in the server config allows it',
+    ]);
+  });
+
+  it.each([
+    ['autoplan off skips autoplans', `${S}    autoplan: false\n`, false, 'autoplan', []],
+    ['autoplan off still runs `sluice plan`', `${S}    autoplan: false\n`, false, 'command', ['plan']],
+    ['drafts: skip skips a draft', `${S}    drafts: skip\n`, true, 'autoplan', []],
+    ['drafts: skip plans a ready PR', `${S}    drafts: skip\n`, false, 'autoplan', ['plan']],
+    ['drafts are planned by default', S, true, 'autoplan', ['plan']],
+  ] as const)('%s', async (_, text, draft, trigger, expected) => {
+    const { gate, ran } = setup(text, draft);
+    await gate(plan('infra', trigger), context as never);
+    expect(ran).toEqual(expected);
+  });
+
+  it('the rules source caches by repository id', () => {
+    const { rules } = setup(S);
+    const first: RepoRules = rules(pr('infra').repo);
+    expect(rules(pr('infra').repo)).toBe(first);
+  });
+});
