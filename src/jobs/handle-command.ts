@@ -85,6 +85,7 @@ export function createCommandJobHandler(deps: WorkerDeps) {
           requestedBy: job.author,
           target,
           extraArgs: command.extraArgs.length ? command.extraArgs : undefined,
+          verbose: command.verbose || undefined,
         },
         context,
       );

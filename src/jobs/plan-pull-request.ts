@@ -236,6 +236,7 @@ async function plan(
         signal: context.signal,
         masker: deps.masker,
         extraArgs: job.extraArgs,
+        verbose: job.verbose,
         steps: workflow.workflow.plan,
         sandboxRules: settings.sandboxRules,
         serverEnv: deps.serverEnv ?? process.env,

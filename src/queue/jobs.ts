@@ -36,6 +36,8 @@ export const PlanJobSchema = z.object({
   /** Plan only these projects (by name) of the ones the PR changes. */
   only: z.array(z.string()).optional(),
   extraArgs: z.array(z.string()).optional(),
+  /** `--verbose`: the comment shows every step's output. */
+  verbose: z.boolean().optional(),
   /** Why a stale re-plan happens, for the comment. */
   note: z.string().optional(),
 });

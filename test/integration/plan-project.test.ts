@@ -47,8 +47,9 @@ describe('planProject with real OpenTofu in bubblewrap', () => {
     await rm(secretDir, { recursive: true, force: true });
   });
 
-  const plan = (p: Project, name: string) =>
+  const plan = (p: Project, name: string, extra: { verbose?: boolean } = {}) =>
     planProject({
+      ...extra,
       project: p,
       checkoutDir: checkout,
       artifactDir: join(root, 'artifacts', name),
@@ -68,6 +69,15 @@ describe('planProject with real OpenTofu in bubblewrap', () => {
     expect(planFile?.length).toBeGreaterThan(100);
     expect(JSON.parse(planJson ?? '{}').resource_changes).toHaveLength(2);
     expect(result.tool.name).toBe(tool.name);
+  });
+
+  it('shows only the plan by default, and every step with --verbose', async () => {
+    const quiet = await plan(project('app'), 'app-quiet');
+    expect(quiet.result.stepOutput).toBeUndefined();
+    const { result } = await plan(project('app'), 'app-verbose', { verbose: true });
+    expect(result.stepOutput).toMatch(/^\$ tofu init|^\$ terraform init/m);
+    expect(result.stepOutput).toContain('has been successfully initialized');
+    expect(result.stepOutput).not.toContain('"resource_changes"');
   });
 
   it('selects (and creates) a non-default workspace', async () => {

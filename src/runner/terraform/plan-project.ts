@@ -6,7 +6,7 @@ import type { Masker } from '../mask.js';
 import { readRegularFile } from '../read-regular-file.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ToolInfo } from '../tools.js';
-import type { ProjectPlanResult } from '../types.js';
+import type { ProjectPlanResult, StepResult } from '../types.js';
 import {
   maskerForStage,
   NO_RUN_FACTS,
@@ -37,6 +37,8 @@ export interface PlanProjectOptions extends WorkflowOptions {
   masker: Masker;
   /** Extra arguments for `plan` from the comment (already vetted by the command parser). */
   extraArgs?: string[];
+  /** `--verbose`: show what every step printed, not only the `run` steps. */
+  verbose?: boolean;
 }
 
 export interface PlanProjectOutcome {
@@ -128,7 +130,8 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
       serverEnv: options.serverEnv,
     }),
   });
-  const stepOutput = stage.runOutput ? { stepOutput: stage.runOutput } : {};
+  const shown = options.verbose ? verboseOutput(stage.results) : stage.runOutput;
+  const stepOutput = shown ? { stepOutput: shown } : {};
   if (stage.status === 'cancelled') return done({ status: 'cancelled', ...stepOutput });
   if (stage.status === 'failed' && stage.failed) {
     return done({ status: 'failed', error: stepError(stage.failed, options.timeoutMs), ...stepOutput });
@@ -159,4 +162,12 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     },
     { planFile, planJson },
   );
+}
+
+/** Every step's output after a `$ command` line, except the machine-readable plan (it is summarised). */
+function verboseOutput(results: readonly StepResult[]): string {
+  return results
+    .filter((r) => r.name !== 'show-json')
+    .map((r) => [`$ ${r.argv.join(' ')}`, r.stdout.trimEnd(), r.stderr.trimEnd()].filter(Boolean).join('\n'))
+    .join('\n\n');
 }
