@@ -1,3 +1,5 @@
+import type { ProcessOutcome } from './types.js';
+
 /** Replaces secrets in text before it reaches a comment, a log line or the store. */
 export interface Masker {
   mask(text: string): string;
@@ -42,5 +44,17 @@ export function createMasker(secrets: readonly string[]): Masker {
       for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, MASK);
       return out;
     },
+  };
+}
+
+/** A finished process's outcome with its output masked. */
+export function maskOutcome(raw: ProcessOutcome, masker: Masker): ProcessOutcome {
+  return {
+    exitCode: raw.exitCode,
+    stdout: masker.mask(raw.stdout),
+    stderr: masker.mask(raw.stderr),
+    durationMs: raw.durationMs,
+    timedOut: raw.timedOut,
+    cancelled: raw.cancelled,
   };
 }

@@ -189,8 +189,13 @@ resource "terraform_data" "r0" {
     await h.fake.waitFor(() => (h.applyComments(6)[0] ?? '').includes('stale'), { timeoutMs: 60_000 });
     expect(states.serials('drift')).toHaveLength(written);
     // A fresh plan replaces the stale one on the PR.
-    await h.fake.waitFor(() => (h.planComments(6)[0]?.body ?? '') !== plannedComment && (h.planComments(6)[0]?.body ?? '').includes('stale'), {
-      timeoutMs: 60_000,
-    });
+    await h.fake.waitFor(
+      () =>
+        (h.planComments(6)[0]?.body ?? '') !== plannedComment &&
+        (h.planComments(6)[0]?.body ?? '').includes('stale'),
+      {
+        timeoutMs: 60_000,
+      },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import type { Masker } from '../mask.js';
+import { type Masker, maskOutcome } from '../mask.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ToolInfo } from '../tools.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
@@ -73,12 +73,7 @@ export function stepRunner(options: StepRunnerOptions) {
       result: {
         name: call.name,
         argv: (call.shownArgv ?? call.argv).map((word) => options.masker.mask(word)),
-        exitCode: raw.exitCode,
-        stdout: options.masker.mask(raw.stdout),
-        stderr: options.masker.mask(raw.stderr),
-        durationMs: raw.durationMs,
-        timedOut: raw.timedOut,
-        cancelled: raw.cancelled,
+        ...maskOutcome(raw, options.masker),
       },
       rawStdout: raw.stdout,
     };
