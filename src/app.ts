@@ -18,6 +18,7 @@ import { createJobHandler } from './jobs/handle-job.js';
 import { createLogger, type Logger } from './logger.js';
 import { openBackend } from './open-backend.js';
 import type { JobQueue, WorkerPool } from './queue/types.js';
+import { type DbtToolInfo, findDbtTool } from './runner/dbt/dbt-tool.js';
 import { GitMirrors } from './runner/git-mirror.js';
 import { createMasker } from './runner/mask.js';
 import { createSandbox } from './runner/sandbox.js';
@@ -142,6 +143,7 @@ export async function startSluice(
     });
     logger.info({ sandbox: sandbox.mode, reason: sandbox.reason }, 'sandbox ready');
     let tool: Promise<ToolInfo> | undefined;
+    let dbtTool: Promise<DbtToolInfo> | undefined;
     const handler = createJobHandler({
       forges: registry,
       store,
@@ -152,6 +154,12 @@ export async function startSluice(
       mirrors: new GitMirrors({ root: join(settings.dataDir, 'git') }),
       sandbox,
       tool: () => (tool ??= findTerraformTool()),
+      // Not kept when missing: provisioning dbt later needs no restart.
+      dbtTool: () =>
+        (dbtTool ??= findDbtTool().catch((error: unknown) => {
+          dbtTool = undefined;
+          throw error;
+        })),
       masker,
       logger,
       metrics,

@@ -1,6 +1,8 @@
 import { parse } from 'shell-quote';
+import { GENERIC_CHANGE_REQUEST } from '../comments/change-request.js';
 import { codeSpan } from '../comments/markdown.js';
 import { didYouMean } from '../config/did-you-mean.js';
+import type { ChangeRequestWords } from '../forge/types.js';
 import { normalizeRepoPath } from '../projects/paths.js';
 
 /**
@@ -39,6 +41,8 @@ export interface ParseCommandOptions {
   atlantisAlias?: boolean;
   /** Commands this repository enables. Default: all. `help` is always available, so users can find out. */
   allowedCommands?: readonly CommandName[];
+  /** How the forge names a pull request, for the usage text (ForgeCapabilities.changeRequest). Default: generic. */
+  changeRequest?: ChangeRequestWords;
 }
 
 const IGNORED: ParsedComment = { kind: 'ignored' };
@@ -91,12 +95,13 @@ const PROJECT = /^[A-Za-z0-9._/:][A-Za-z0-9._/:-]*$/;
 /** Tokens are echoed in messages; cut long ones so a pasted essay does not become the reply. */
 const MAX_SHOWN = 60;
 
-const COMMAND_HELP: Readonly<Record<CommandName, string>> = {
-  plan: '`sluice plan` — plan the projects this pull request changes, or only the one picked by the flags',
-  apply: '`sluice apply` — apply the plans shown on this pull request, or only the picked project',
-  unlock: '`sluice unlock` — release the locks this pull request holds',
-  help: '`sluice help` — show this message',
-  version: '`sluice version` — show the versions of Sluice and its tools',
+const COMMAND_HELP: Readonly<Record<CommandName, (noun: string) => string>> = {
+  plan: (noun) =>
+    `\`sluice plan\` — plan the projects this ${noun} changes, or only the one picked by the flags`,
+  apply: (noun) => `\`sluice apply\` — apply the plans shown on this ${noun}, or only the picked project`,
+  unlock: (noun) => `\`sluice unlock\` — release the locks this ${noun} holds`,
+  help: () => '`sluice help` — show this message',
+  version: () => '`sluice version` — show the versions of Sluice and its tools',
 };
 const FLAG_HELP = [
   '- `-p`, `--project <name>` — only the project with this name in the repo config',
@@ -125,19 +130,22 @@ export function parseCommand(comment: string, options: ParseCommandOptions = {})
     return { kind: 'command', command: readCommand(shellWords(line.slice(invocation.length)), allowed) };
   } catch (error) {
     if (error instanceof Rejected)
-      return { kind: 'error', message: error.message, usage: usageText(allowed) };
+      return { kind: 'error', message: error.message, usage: usageText(allowed, options.changeRequest) };
     throw error;
   }
 }
 
 /** Markdown help for the enabled commands (plus `help`, which is always available). */
-export function usageText(allowed: readonly CommandName[] = COMMAND_NAMES): string {
+export function usageText(
+  allowed: readonly CommandName[] = COMMAND_NAMES,
+  words: ChangeRequestWords = GENERIC_CHANGE_REQUEST,
+): string {
   const commands = enabled(allowed);
   const lines = [
     'Usage: `sluice <command> [flags] [-- tool arguments]`',
     '',
     'Commands:',
-    ...commands.map((name) => `- ${COMMAND_HELP[name]}`),
+    ...commands.map((name) => `- ${COMMAND_HELP[name](words.noun)}`),
   ];
   const flagged = commands.filter((name) => TAKES_FLAGS.has(name));
   if (flagged.length > 0) {

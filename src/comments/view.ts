@@ -1,7 +1,12 @@
 import type { ConfigIssue } from '../config/repo-config.js';
+import type { DbtPlanResult } from '../dbt/plan-result.js';
+import { dbtUnchanged } from '../dbt/project-result.js';
+import { dbtPlanHeadline, renderDbtPlan } from '../dbt/render-plan.js';
+import type { ChangeRequestWords } from '../forge/types.js';
 import { defaultProjectName } from '../projects/naming.js';
 import type { Project } from '../projects/types.js';
 import type { PlanSummary, ProjectPlanResult, ResourceAction } from '../runner/types.js';
+import { changeRef } from './change-request.js';
 import { codeSpan, escapeText, fenceFor, messageMarkdown, stripAnsi } from './markdown.js';
 import { normalizeNewlines, planDiff } from './plan-text.js';
 
@@ -13,11 +18,15 @@ export interface PlanCommentInput {
   configIssues?: ConfigIssue[];
   /** The comment that plans again, e.g. "sluice plan". */
   commandHint: string;
+  /** How the forge names a pull request and refers to one (ForgeCapabilities.changeRequest). */
+  changeRequest: ChangeRequestWords;
   /** How this repo applies, for "what to do next". Default `merge`. */
   applyMode?: 'merge' | 'comment';
   /** Why this plan ran, when a person would not guess it (e.g. a re-plan after another PR's apply). Trusted Markdown. */
   note?: string;
   logsUrl?: string;
+  /** Whether the forge renders Mermaid (ForgeCapabilities.mermaid), for dbt lineage. Default false: a text tree. */
+  mermaid?: boolean;
 }
 
 /** A fenced code block: `fence` is longer than any backtick run in `body`, which has no trailing newline. */
@@ -70,6 +79,8 @@ export interface ProjectView {
   error?: string;
   /** The failed step's output, or what a workflow's `run` steps printed, for a folded block. */
   output?: CodeBlockView;
+  /** A dbt project's plan (impact table, lineage, SQL diffs), Markdown from src/dbt/render-plan.ts. */
+  dbt?: string;
 }
 
 /** Resources listed by address above the folded plan; the rest are counted. */
@@ -87,11 +98,13 @@ const SYMBOLS: Record<ResourceAction, string | undefined> = {
   'no-op': undefined,
 };
 
-const TOOL_NAMES = { tofu: 'OpenTofu', terraform: 'Terraform' } as const;
+const TOOL_NAMES = { tofu: 'OpenTofu', terraform: 'Terraform', dbt: 'dbt' } as const;
 
 export function buildPlanView(input: PlanCommentInput): PlanView {
   const shortSha = input.headSha.slice(0, 7);
-  const projects = input.results.map(projectView);
+  const projects = input.results.map((r) =>
+    r.dbt ? dbtProjectView(r, r.dbt, input.mermaid ?? false) : projectView(r, input.changeRequest),
+  );
   const pending = (input.pending ?? []).map(projectTitle);
   const state = pending.length > 0 ? 'pending' : projects.length > 0 ? 'done' : 'empty';
   const tools = [...new Set(input.results.map((r) => `${TOOL_NAMES[r.tool.name]} ${r.tool.version}`))];
@@ -136,24 +149,67 @@ function headline(results: readonly ProjectPlanResult[], pending: number): strin
     totals.destroy += r.summary?.destroy ?? 0;
   }
   const planned = `${count(total, 'project')} planned`;
-  if (results.every((r) => r.summary?.noChanges)) return `${planned}: no changes`;
-  return `${planned}: ${counts(totals)}`;
+  if (results.every(unchanged)) return `${planned}: no changes`;
+  const dbt = results.flatMap((r) => (r.dbt ? [r.dbt] : []));
+  if (dbt.length === 0) return `${planned}: ${counts(totals)}`;
+  // Terraform counts resources, dbt models: each says its own.
+  const parts: string[] = [];
+  const terraform = results.filter((r) => !r.dbt);
+  if (terraform.length > 0) {
+    parts.push(terraform.every(unchanged) ? 'no infrastructure changes' : counts(totals));
+  }
+  const changed = dbt.reduce((n, d) => n + d.changes.length, 0);
+  const downstream = dbt.reduce((n, d) => n + d.downstream.length, 0);
+  parts.push(`dbt: ${count(changed, 'change')}, ${downstream} downstream`);
+  return `${planned}: ${parts.join('; ')}`;
 }
 
-function projectView(result: ProjectPlanResult): ProjectView {
+/** No changes: Terraform's own word, or no dbt node changed. */
+function unchanged(result: ProjectPlanResult): boolean {
+  return result.dbt ? dbtUnchanged(result.dbt) : (result.summary?.noChanges ?? false);
+}
+
+/** A dbt project's section: its status line, then the dbt plan as renderDbtPlan writes it. */
+function dbtProjectView(result: ProjectPlanResult, dbt: DbtPlanResult, mermaid: boolean): ProjectView {
+  const title = projectTitle(result.project);
+  const body = renderDbtPlan(dbt, { mermaid, headline: false });
+  const statusLabel = dbtPlanHeadline(dbt);
+  if (result.status === 'failed' || result.status === 'cancelled') {
+    return {
+      title,
+      status: result.status,
+      statusLabel,
+      shortStatus: dbt.status === 'error' ? 'dbt could not plan' : result.status,
+      dbt: body,
+    };
+  }
+  const none = dbtUnchanged(dbt);
+  return {
+    title,
+    status: none ? 'no-changes' : 'planned',
+    statusLabel,
+    shortStatus: none
+      ? 'no dbt changes'
+      : `${count(dbt.changes.length, 'dbt change')}, ${dbt.downstream.length} downstream`,
+    dbt: body,
+  };
+}
+
+function projectView(result: ProjectPlanResult, words: ChangeRequestWords): ProjectView {
   const title = projectTitle(result.project);
   const note =
     result.project.reason === 'module' ? '_Planned because a local module it calls changed._' : undefined;
   if (result.status === 'locked' && result.lockedBy) {
     const by = result.lockedBy;
+    const ref = changeRef(words, by.prNumber);
     return {
       title,
       status: 'locked',
-      statusLabel: `Locked by #${by.prNumber}`,
-      shortStatus: `locked by #${by.prNumber}`,
+      statusLabel: `Locked by ${ref}`,
+      shortStatus: `locked by ${ref}`,
       note,
       error: quote(
-        `Not planned: [#${by.prNumber}](${safeUrl(by.prUrl) ?? ''}) by ${escapeText(by.author)} holds this project's lock since ${escapeText(by.acquiredAt.slice(0, 16).replace('T', ' '))} UTC (plan of ${codeSpan(by.headSha.slice(0, 7))}). It is released when that pull request is merged and applied, or closed, or someone comments ${codeSpan('sluice unlock')} there. Sluice plans this one again then.`,
+        `Not planned: [${ref}](${safeUrl(by.prUrl) ?? ''}) by ${escapeText(by.author)} holds this project's lock since ${escapeText(by.acquiredAt.slice(0, 16).replace('T', ' '))} UTC (plan of ${codeSpan(by.headSha.slice(0, 7))}). It is released when that ${words.noun} is merged and applied, or closed, or someone comments ${codeSpan('sluice unlock')} there. Sluice plans this one again then.`,
       ),
     };
   }
@@ -247,8 +303,7 @@ function nextSteps(
   if (results.some((r) => r.status === 'cancelled')) {
     return [`To plan again: comment ${command} or push a new commit.`];
   }
-  if (results.every((r) => r.summary?.noChanges))
-    return [`Nothing to apply. To plan again: comment ${command}.`];
+  if (results.every(unchanged)) return [`Nothing to apply. To plan again: comment ${command}.`];
   const apply =
     applyMode === 'merge' ? 'approve and merge' : `approve, then comment ${codeSpan('sluice apply')}`;
   return [`To plan again: comment ${command}. To apply: ${apply}.`];

@@ -13,6 +13,8 @@ export interface RenderDbtPlanOptions {
   maxSqlDiffs?: number;
   /** Characters of one SQL diff before it is cut. Default 6000. */
   maxDiffChars?: number;
+  /** Start with the `### headline` (default); off where the caller shows dbtPlanHeadline itself. */
+  headline?: boolean;
 }
 
 const REASON_TEXT: Record<string, string> = {
@@ -35,7 +37,10 @@ const REASON_TEXT: Record<string, string> = {
  * Only names, types and counts are shown: never rows of data.
  */
 export function renderDbtPlan(result: DbtPlanResult, options: RenderDbtPlanOptions): string {
-  const parts: string[] = [`### ${headline(result)}`, meta(result)];
+  const parts: string[] = [
+    ...(options.headline === false ? [] : [`### ${dbtPlanHeadline(result)}`]),
+    meta(result),
+  ];
   if (result.status === 'error' && result.error) {
     parts.push(`**Stopped at ${codeSpan(result.error.step)}:**`, quote(result.error.message));
     if (result.error.output.trim()) parts.push(folded('dbt output', codeBlock(result.error.output, 'text')));
@@ -59,7 +64,8 @@ export function renderDbtPlan(result: DbtPlanResult, options: RenderDbtPlanOptio
   return parts.join('\n\n');
 }
 
-function headline(result: DbtPlanResult): string {
+/** e.g. "dbt plan for `shop`: 1 change, 2 downstream, 1 exposure affected" (Markdown). */
+export function dbtPlanHeadline(result: DbtPlanResult): string {
   const title = codeSpan(result.project.name);
   if (result.status === 'error') return `dbt could not plan ${title}`;
   if (result.status === 'cancelled') return `dbt plan cancelled for ${title}`;

@@ -88,11 +88,26 @@ export interface CloneAccess {
   refspecs: string[];
 }
 
+/**
+ * What the forge's users call a pull request, as plain data (it serialises, e.g. into job data or a test
+ * snapshot). The core writes these words into comments, replies and statuses; it never picks them itself.
+ */
+export interface ChangeRequestWords {
+  /** Lower case, e.g. "pull request" or "merge request"; capitalised at the start of a sentence. */
+  noun: string;
+  /** The abbreviation, e.g. "PR" or "MR". */
+  short: string;
+  /** What goes before the number in a reference that links, e.g. "#" (so "#3") or "!" (so "!3"). */
+  prefix: string;
+}
+
 export interface ForgeCapabilities {
   /** Largest comment body the forge accepts, in characters. */
   maxCommentLength: number;
   /** Whether Mermaid code blocks render. */
   mermaid: boolean;
+  /** How comments name a pull request and refer to one by number. */
+  changeRequest: ChangeRequestWords;
 }
 
 export interface Forge {

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ApplyProjectView, buildApplyView } from '../comments/apply-view.js';
+import { changeNounCapitalised, changeRef } from '../comments/change-request.js';
 import { codeSpan } from '../comments/markdown.js';
 import { kindMarker } from '../comments/markers.js';
 import { renderApplyComment } from '../comments/render.js';
@@ -64,19 +65,22 @@ export async function applyPullRequest(
   const state = await deps.store.pulls.get(key);
   const merged = pull.state === 'merged';
   const statusSha = merged && pull.mergeCommitSha ? pull.mergeCommitSha : pull.headSha;
+  const words = forge.capabilities.changeRequest;
   const status = (state: 'pending' | 'success' | 'failure', description: string, context = APPLY_CONTEXT) =>
     forge.setCommitStatus(pr.repo, statusSha, { context, state, description, targetUrl: deps.publicUrl });
 
-  const pending = (state?.projects ?? []).filter(
+  // dbt projects are checked by their plan only: applying them (Write-Audit-Publish) is not built yet.
+  const applicable = (state?.projects ?? []).filter((p) => (p.type ?? 'terraform') !== 'dbt');
+  const pending = applicable.filter(
     (p) => p.status === 'planned' && p.applied?.outcome !== 'applied' && matchesTarget(p, request.target),
   );
   const toApply = pending.filter((p) => !p.noChanges);
-  const unplanned = (state?.projects ?? []).filter((p) => p.status !== 'planned');
+  const unplanned = applicable.filter((p) => p.status !== 'planned');
   if (merged && request.trigger === 'merge' && unplanned.length > 0) {
     await reply(
       forge,
       pr,
-      `**Not applied:** ${unplanned.map((p) => codeSpan(p.name)).join(', ')} had no successful plan when this pull request was merged (locked by another pull request, or the plan failed), so nothing was applied there. Its changes are on the base branch now: plan and apply them in a new pull request.`,
+      `**Not applied:** ${unplanned.map((p) => codeSpan(p.name)).join(', ')} had no successful plan when this ${words.noun} was merged (locked by another ${words.noun}, or the plan failed), so nothing was applied there. Its changes are on the base branch now: plan and apply them in a new ${words.noun}.`,
     );
   }
   if (!state || toApply.length === 0) {
@@ -88,7 +92,7 @@ export async function applyPullRequest(
         pr,
         state
           ? 'Nothing to apply: every planned project has no changes or is already applied.'
-          : 'Nothing to apply: this pull request has no reviewed plan yet. Comment `sluice plan` first.',
+          : `Nothing to apply: this ${words.noun} has no reviewed plan yet. Comment \`sluice plan\` first.`,
       );
     }
     return 'nothing';
@@ -98,7 +102,7 @@ export async function applyPullRequest(
   const plannedMergeCommit = merged && state.headSha === pull.mergeCommitSha;
   if (state.headSha !== pull.headSha && !plannedMergeCommit) {
     return replan(deps, forge, pull, request, toApply, {
-      why: `The plans are for \`${state.headSha.slice(0, 7)}\` but the pull request is at \`${pull.headSha.slice(0, 7)}\`.`,
+      why: `The plans are for \`${state.headSha.slice(0, 7)}\` but the ${words.noun} is at \`${pull.headSha.slice(0, 7)}\`.`,
     });
   }
 
@@ -119,7 +123,7 @@ export async function applyPullRequest(
     );
     if (unmet.length > 0) {
       const intro = merged
-        ? `This pull request was merged without meeting its apply requirements, so Sluice did not apply it. The locks stay until someone resolves it: fix the requirement and comment \`sluice apply\`, or \`sluice unlock\`.`
+        ? `This ${words.noun} was merged without meeting its apply requirements, so Sluice did not apply it. The locks stay until someone resolves it: fix the requirement and comment \`sluice apply\`, or \`sluice unlock\`.`
         : 'Sluice cannot apply yet:';
       await reply(forge, pr, [intro, '', ...unmet.map((u) => `- ${u.message}`)].join('\n'));
       await status('failure', `Not applied: ${unmet.map((u) => u.requirement).join(', ')} not met`);
@@ -175,7 +179,7 @@ export async function applyPullRequest(
     const views: ApplyProjectView[] = [];
     // This PR's projects with changes that are not applied: a project depending on one of them waits.
     const notApplied = new Set(
-      state.projects
+      applicable
         .filter((p) => p.status !== 'planned' || (!p.noChanges && p.applied?.outcome !== 'applied'))
         .map((p) => p.name),
     );
@@ -187,7 +191,7 @@ export async function applyPullRequest(
         name: planned.name,
         dir: planned.dir,
         workspace: planned.workspace,
-        type: 'terraform',
+        type: planned.type ?? 'terraform',
         reason: 'config',
       };
       const context = projectContext(APPLY_CONTEXT, project);
@@ -277,7 +281,7 @@ export async function applyPullRequest(
         },
       );
     }
-    const allDone = state.projects.every(
+    const allDone = applicable.every(
       (p) => p.status !== 'planned' || p.noChanges || p.applied?.outcome === 'applied',
     );
     if (merged && allDone) await releaseEverything(deps, pr);
@@ -333,11 +337,12 @@ async function applyOne(
   if (input.lockMode === 'plan') {
     if (planned.fence === undefined || !(await deps.locks.checkFence(lk, prKeyValue, planned.fence))) {
       const holder = await deps.locks.get(lk);
+      const words = input.forge.capabilities.changeRequest;
       await input.setStatus('failure', 'Not applied: the lock moved');
       return view(
         'refused',
         holder && holder.prKey !== prKeyValue
-          ? `Not applied: #${holder.prNumber} holds this project's lock now. Plan again once it is released.`
+          ? `Not applied: ${changeRef(words, holder.prNumber)} holds this project's lock now. Plan again once it is released.`
           : 'Not applied: this plan no longer holds the lock it was made under. Comment `sluice plan` to plan again.',
       );
     }
@@ -353,8 +358,9 @@ async function applyOne(
       workspace: project.workspace,
     });
     if (!taken.ok) {
-      await input.setStatus('failure', `Not applied: locked by #${taken.heldBy.prNumber}`);
-      return view('refused', `Not applied: #${taken.heldBy.prNumber} holds this project's lock.`);
+      const ref = changeRef(input.forge.capabilities.changeRequest, taken.heldBy.prNumber);
+      await input.setStatus('failure', `Not applied: locked by ${ref}`);
+      return view('refused', `Not applied: ${ref} holds this project's lock.`);
     }
   }
 
@@ -512,7 +518,7 @@ async function replan(
   if (!options.quiet) {
     const next =
       pull.state === 'merged'
-        ? 'Sluice is planning the merge commit now; review that plan, then comment `sluice apply` on this pull request.'
+        ? `Sluice is planning the merge commit now; review that plan, then comment \`sluice apply\` on this ${forge.capabilities.changeRequest.noun}.`
         : 'Sluice is planning again now; review the new plan, then apply.';
     await reply(forge, pull.ref, `**Not applied.** ${options.why}\n\n${next}`);
   }
@@ -534,13 +540,14 @@ async function replanOthers(
       applied.some((a) => a.dir === p.dir && a.workspace === p.workspace),
     );
     if (overlap.length === 0) continue;
+    const words = deps.forges.get(pr.repo.forge).capabilities.changeRequest;
     await deps.queue.enqueue({
       kind: 'plan',
       pr: other.pr,
       headSha: other.headSha,
       trigger: 'stale',
       deliveryId: `stale-${runId}`,
-      note: `Pull request #${pr.number} was just applied and changed ${overlap.map((p) => codeSpan(p.name)).join(', ')}, so the earlier plan here was stale. This is a fresh plan.`,
+      note: `${changeNounCapitalised(words)} ${changeRef(words, pr.number)} was just applied and changed ${overlap.map((p) => codeSpan(p.name)).join(', ')}, so the earlier plan here was stale. This is a fresh plan.`,
     });
   }
 }

@@ -1,8 +1,10 @@
 import type { ApplyRequirement } from '../config/rules.js';
-import type { Approval, Mergeability } from '../forge/types.js';
+import type { Approval, ChangeRequestWords, Mergeability } from '../forge/types.js';
 
 export interface RequirementFacts {
   author: string;
+  /** How the forge names a pull request (ForgeCapabilities.changeRequest), for the messages. */
+  changeRequest: ChangeRequestWords;
   /** The commit whose plans would be applied. */
   headSha: string;
   approvals: Approval[];
@@ -41,7 +43,7 @@ export function unmetRequirements(
         requirement: 'approved',
         message: stale
           ? `**Approved**: the approval was given on an earlier commit; a reviewer must approve \`${facts.headSha.slice(0, 7)}\`.`
-          : '**Approved**: nobody but the author has approved this pull request; ask a reviewer to approve it.',
+          : `**Approved**: nobody but the author has approved this ${facts.changeRequest.noun}; ask a reviewer to approve it.`,
       });
     }
   }

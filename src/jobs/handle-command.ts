@@ -26,10 +26,12 @@ export function createCommandJobHandler(deps: WorkerDeps) {
     });
     const forge = deps.forges.get(job.pr.repo.forge);
     const rules = deps.rules(job.pr.repo);
+    const words = forge.capabilities.changeRequest;
     const parsed = parseCommand(job.body, {
       appName: deps.appName,
       atlantisAlias: rules.atlantisAlias,
       allowedCommands: rules.allowedCommands,
+      changeRequest: words,
     });
     if (parsed.kind === 'ignored') return;
     if (parsed.kind === 'error') {
@@ -41,7 +43,7 @@ export function createCommandJobHandler(deps: WorkerDeps) {
     log.info({ command: command.name }, 'command');
     await forge.react(job.pr, job.commentId, 'seen');
 
-    if (command.name === 'help') return reply(forge, job.pr, usageText(rules.allowedCommands));
+    if (command.name === 'help') return reply(forge, job.pr, usageText(rules.allowedCommands, words));
     if (command.name === 'version') {
       const tool = await deps.tool();
       return reply(
@@ -65,6 +67,7 @@ export function createCommandJobHandler(deps: WorkerDeps) {
     forge: Forge,
     log: Logger,
   ): Promise<void> {
+    const words = forge.capabilities.changeRequest;
     const target =
       command.project || command.dir || command.workspace
         ? { project: command.project, dir: command.dir, workspace: command.workspace }
@@ -72,7 +75,7 @@ export function createCommandJobHandler(deps: WorkerDeps) {
     if (command.name === 'plan') {
       const pull = await forge.getPullRequest(job.pr);
       if (pull.state !== 'open') {
-        await reply(forge, job.pr, 'This pull request is closed; there is nothing to plan.');
+        await reply(forge, job.pr, `This ${words.noun} is closed; there is nothing to plan.`);
         return;
       }
       await planPullRequest(
@@ -98,7 +101,7 @@ export function createCommandJobHandler(deps: WorkerDeps) {
         await reply(
           forge,
           job.pr,
-          'This repository applies on merge: approve and merge the pull request, and Sluice applies the reviewed plans. (`sluice apply` is for merged pull requests whose apply is waiting.)',
+          `This repository applies on merge: approve and merge the ${words.noun}, and Sluice applies the reviewed plans. (\`sluice apply\` is for merged ${words.noun}s whose apply is waiting.)`,
         );
         return;
       }
@@ -124,9 +127,9 @@ export function createCommandJobHandler(deps: WorkerDeps) {
         forge,
         job.pr,
         released.length === 0
-          ? 'This pull request held no locks. Its plans are discarded; comment `sluice plan` to plan again.'
+          ? `This ${words.noun} held no locks. Its plans are discarded; comment \`sluice plan\` to plan again.`
           : [
-              `Released ${released.length} lock${released.length === 1 ? '' : 's'} and discarded this pull request's plans:`,
+              `Released ${released.length} lock${released.length === 1 ? '' : 's'} and discarded this ${words.noun}'s plans:`,
               '',
               ...released.map(
                 (l) =>

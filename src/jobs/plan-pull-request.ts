@@ -1,14 +1,16 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { changeRef } from '../comments/change-request.js';
 import { planMarker } from '../comments/markers.js';
 import { renderConfigErrorComment, renderPlanComment } from '../comments/render.js';
 import { buildPlanView } from '../comments/view.js';
 import { type ApplyRules, resolveApplyRules } from '../config/apply-rules.js';
 import type { LockMode, RepoRules } from '../config/rules.js';
+import { dbtStatusDescription, dbtUnchanged } from '../dbt/project-result.js';
 import { isRetryable } from '../errors.js';
-import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
+import type { ChangeRequestWords, Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
-import { discoverProjects } from '../projects/discover.js';
+import { dbtProjectDirs, discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
 import type { PlanJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
@@ -20,6 +22,7 @@ import type { PlannedProject, PullState } from '../store/types.js';
 import type { UnmetRequirement } from './apply-requirements.js';
 import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
+import { planDbt } from './plan-dbt.js';
 import { planRequirementsError, planRequirementsWanted, unmetPlanRequirements } from './plan-requirements.js';
 import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
@@ -106,8 +109,10 @@ async function plan(
         results,
         pending,
         commandHint: 'sluice plan',
+        changeRequest: forge.capabilities.changeRequest,
         applyMode: rules.applyMode,
         note: job.note,
+        mermaid: forge.capabilities.mermaid,
       }),
       { templatesDir: settings.templatesDir, maxLength: forge.capabilities.maxCommentLength, marker },
     );
@@ -127,7 +132,10 @@ async function plan(
           headSha,
         }),
       );
-      await status('failure', `${repoConfig.file} is invalid; see the PR comment`);
+      await status(
+        'failure',
+        `${repoConfig.file} is invalid; see the ${forge.capabilities.changeRequest.short} comment`,
+      );
       return 'config-error';
     }
     settings = runSettings(rules, deps, repoConfig.config);
@@ -141,15 +149,19 @@ async function plan(
         config: repoConfig.config,
       }),
       config: repoConfig.config,
+      dbtDirs: dbtProjectDirs(repoConfig.repoFiles),
     });
     if (!selected.ok) {
       await reply(forge, pr, selected.message);
-      await status('failure', 'No project matches the command; see the PR comment');
+      await status(
+        'failure',
+        `No project matches the command; see the ${forge.capabilities.changeRequest.short} comment`,
+      );
       return 'failed';
     }
     const projects = selected.projects;
     if (projects.length === 0) {
-      await status('success', 'No Terraform/OpenTofu projects changed');
+      await status('success', 'No Terraform/OpenTofu or dbt projects changed');
       // Only touch the comment if an earlier commit had one: a docs-only PR gets no comment at all.
       const existing = await deps.store.comments.get(prKey(pr), 'plan');
       if (existing.length > 0) await publish(await render([], []));
@@ -167,7 +179,12 @@ async function plan(
     );
     await publish(await render([], projects));
 
-    const tool = await deps.tool();
+    // Each tool is looked for only when a project needs it: a dbt-only repo needs no OpenTofu.
+    const tool = projects.some((p) => p.type !== 'dbt') ? await deps.tool() : undefined;
+    const toolOf = (project: Project): ProjectPlanResult['tool'] =>
+      project.type === 'dbt' || !tool
+        ? { name: 'dbt', version: 'unknown' }
+        : { name: tool.name, version: tool.version };
     const planned: PlannedProject[] = [];
     const facts = {
       prNumber: pr.number,
@@ -185,10 +202,11 @@ async function plan(
           name: project.name,
           dir: project.dir,
           workspace: project.workspace,
+          type: project.type,
           planKey: key,
           planId,
           status: result.status,
-          noChanges: result.summary?.noChanges ?? false,
+          noChanges: result.dbt ? dbtUnchanged(result.dbt) : (result.summary?.noChanges ?? false),
           fence: holder.fence,
         });
       const notPlanned = (error: NonNullable<ProjectPlanResult['error']>, description: string) => {
@@ -196,7 +214,7 @@ async function plan(
           project,
           status: 'failed',
           error,
-          tool: { name: tool.name, version: tool.version },
+          tool: toolOf(project),
           durationMs: 0,
         };
         record(result, {});
@@ -213,23 +231,47 @@ async function plan(
       if (!workflow.ok) {
         return notPlanned({ step: 'workflow', message: workflow.message, output: '' }, 'Unknown workflow');
       }
-      const holder = await takeLock(deps, baseRules.lockMode, pull, headSha, project);
+      const holder = await takeLock(deps, baseRules.lockMode, pull, headSha, project, toolOf(project));
       if (holder.locked) {
         record(holder.locked.result, holder);
         await status(
           'failure',
-          `Locked by #${holder.locked.prNumber}`,
+          `Locked by ${changeRef(forge.capabilities.changeRequest, holder.locked.prNumber)}`,
           projectContext(PLAN_CONTEXT, project),
         );
         return holder.locked.result;
       }
       const artifactDir = join(workDir, String(index));
       await mkdir(artifactDir, { recursive: true });
+      const report = (result: ProjectPlanResult) =>
+        context.signal.aborted
+          ? Promise.resolve()
+          : status(
+              result.status === 'planned' ? 'success' : 'failure',
+              projectDescription(result, forge.capabilities.changeRequest),
+              projectContext(PLAN_CONTEXT, project),
+            );
+      if (project.type === 'dbt') {
+        const result = await planDbt(deps, {
+          project,
+          pr,
+          headSha,
+          checkoutDir: checkout.dir,
+          artifactDir,
+          planKey: key,
+          createdAt: planId,
+          settings,
+          signal: context.signal,
+        });
+        record(result, holder);
+        await report(result);
+        return result;
+      }
       const { result, planFile, planJson } = await planProject({
         project,
         checkoutDir: checkout.dir,
         artifactDir,
-        tool,
+        tool: tool ?? (await deps.tool()),
         sandbox: deps.sandbox,
         providerCacheDir: join(deps.dataDir, 'plugin-cache'),
         timeoutMs: settings.stepTimeoutMs,
@@ -252,13 +294,7 @@ async function plan(
         });
       }
       record(result, holder);
-      if (!context.signal.aborted) {
-        await status(
-          result.status === 'planned' ? 'success' : 'failure',
-          projectDescription(result),
-          projectContext(PLAN_CONTEXT, project),
-        );
-      }
+      await report(result);
       return result;
     });
 
@@ -339,6 +375,7 @@ async function takeLock(
   pull: PullRequest,
   headSha: string,
   project: Project,
+  tool: ProjectPlanResult['tool'],
 ): Promise<{ fence?: number; locked?: { prNumber: number; result: ProjectPlanResult } }> {
   if (lockMode !== 'plan') return {};
   const acquired = await deps.locks.acquire(lockKey(pull.ref.repo, project), {
@@ -353,7 +390,6 @@ async function takeLock(
   });
   if (acquired.ok) return { fence: acquired.lock.fence };
   const held = acquired.heldBy;
-  const tool = await deps.tool();
   return {
     locked: {
       prNumber: held.prNumber,
@@ -367,7 +403,7 @@ async function takeLock(
           headSha: held.headSha,
           acquiredAt: held.acquiredAt,
         },
-        tool: { name: tool.name, version: tool.version },
+        tool,
         durationMs: 0,
       },
     },
@@ -409,9 +445,11 @@ async function forgetPlans(deps: WorkerDeps, pr: PullRequestRef): Promise<void> 
   await deps.locks.releaseAll(prKey(pr));
 }
 
-function projectDescription(result: ProjectPlanResult): string {
+function projectDescription(result: ProjectPlanResult, words: ChangeRequestWords): string {
   if (result.status === 'cancelled') return 'Cancelled';
-  if (result.status === 'locked') return `Locked by #${result.lockedBy?.prNumber}`;
+  if (result.dbt) return dbtStatusDescription(result.dbt);
+  if (result.status === 'locked')
+    return result.lockedBy ? `Locked by ${changeRef(words, result.lockedBy.prNumber)}` : 'Locked';
   if (result.status === 'failed') return `Plan failed at ${result.error?.step ?? 'an unknown step'}`;
   const s = result.summary;
   if (!s || s.noChanges) return 'No changes';

@@ -1,3 +1,4 @@
+import { changeNounCapitalised, changeRef } from '../comments/change-request.js';
 import { codeSpan } from '../comments/markdown.js';
 import type { PullRequestRef } from '../forge/types.js';
 import type { Lock } from '../locks/types.js';
@@ -18,13 +19,14 @@ export async function releaseLocks(deps: WorkerDeps, pr: PullRequestRef, runId: 
       (p) => p.status === 'locked' && released.some((l) => l.dir === p.dir && l.workspace === p.workspace),
     );
     if (waiting.length === 0) continue;
+    const words = deps.forges.get(pr.repo.forge).capabilities.changeRequest;
     await deps.queue.enqueue({
       kind: 'plan',
       pr: other.pr,
       headSha: other.headSha,
       trigger: 'stale',
       deliveryId: `released-${runId}`,
-      note: `Pull request #${pr.number} released the lock on ${waiting.map((p) => codeSpan(p.name)).join(', ')}, so this pull request is planned now.`,
+      note: `${changeNounCapitalised(words)} ${changeRef(words, pr.number)} released the lock on ${waiting.map((p) => codeSpan(p.name)).join(', ')}, so this ${words.noun} is planned now.`,
     });
   }
   return released;

@@ -27,6 +27,7 @@ export async function requirementFacts(
 ): Promise<RequirementFacts> {
   return {
     author: pull.author,
+    changeRequest: forge.capabilities.changeRequest,
     headSha: pull.headSha,
     approvals: required.has('approved') ? await forge.listApprovals(pull.ref) : [],
     mergeability: required.has('mergeable')

@@ -14,6 +14,8 @@ export function selectProjects(input: {
   job: Pick<PlanJob, 'target' | 'only'>;
   discovered: Project[];
   config?: RepoConfig;
+  /** Directories with a `dbt_project.yml` at head: a folder named with `-d` there is a dbt project. */
+  dbtDirs?: ReadonlySet<string>;
 }): Selection {
   const { job, discovered, config } = input;
   const target = job.target;
@@ -25,7 +27,7 @@ export function selectProjects(input: {
         name: p.name,
         dir: p.dir,
         workspace: p.workspace,
-        type: 'terraform',
+        type: p.type,
         reason: 'config',
       }))
     : discovered;
@@ -63,7 +65,7 @@ export function selectProjects(input: {
         name: defaultProjectName(target.dir, workspace),
         dir: target.dir,
         workspace,
-        type: 'terraform',
+        type: input.dbtDirs?.has(target.dir) ? 'dbt' : 'terraform',
         reason: 'config',
       },
     ],

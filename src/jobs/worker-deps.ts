@@ -3,6 +3,7 @@ import type { ForgeRegistry } from '../forge/registry.js';
 import type { LockManager } from '../locks/types.js';
 import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/types.js';
+import type { DbtToolInfo } from '../runner/dbt/dbt-tool.js';
 import type { GitMirrors } from '../runner/git-mirror.js';
 import type { Masker } from '../runner/mask.js';
 import type { Sandbox } from '../runner/sandbox.js';
@@ -21,6 +22,8 @@ export interface WorkerDeps {
   mirrors: GitMirrors;
   sandbox: Sandbox;
   tool: () => Promise<ToolInfo>;
+  /** dbt, found when a dbt project is first planned (src/runner/dbt/dbt-tool.ts findDbtTool). */
+  dbtTool: () => Promise<DbtToolInfo>;
   masker: Masker;
   logger: Logger;
   metrics: Metrics;

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GENERIC_CHANGE_REQUEST } from '../comments/change-request.js';
 import { codeSpan } from '../comments/markdown.js';
 import { renderPlanComment } from '../comments/render.js';
 import { buildPlanView } from '../comments/view.js';
@@ -86,7 +87,14 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       config: repoConfig.config,
     });
     if (!selected.ok) throw new UsageError(selected.message);
-    const projects = selected.projects;
+    // dbt projects are planned on pull requests (their production state is the server's), not here.
+    const dbt = selected.projects.filter((p) => p.type === 'dbt');
+    if (dbt.length > 0) {
+      options.notice(
+        `not planned here: dbt project${dbt.length === 1 ? '' : 's'} ${dbt.map((p) => p.dir).join(', ')} (dbt plans run on pull requests)`,
+      );
+    }
+    const projects = selected.projects.filter((p) => p.type !== 'dbt');
     const since = `${revisions.base.ref} (${short(revisions.mergeBase)})`;
     if (projects.length === 0) {
       return {
@@ -141,6 +149,8 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       headSha: revisions.headSha,
       results,
       commandHint: 'sluice plan',
+      // No forge, and no locks, so the view never names a pull request here.
+      changeRequest: GENERIC_CHANGE_REQUEST,
       note: localNote(revisions, changes.dirty),
     });
     const parts = await renderPlanComment(view, {

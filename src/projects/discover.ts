@@ -1,4 +1,5 @@
 import type { RepoConfig } from '../config/repo-config.js';
+import { DBT_PROJECT_FILE, discoverDbtProjects } from '../dbt/discover-dbt-projects.js';
 import type { ChangedFile } from '../forge/types.js';
 import { compileRules, matchesRules } from './glob.js';
 import { buildModuleGraph, isRoot, rootsCalling } from './module-graph.js';
@@ -20,16 +21,21 @@ export interface DiscoverInput {
  * The projects a pull request must plan, sorted by dir then workspace, each listed once.
  *
  * Without `projects` in the repo config: every directory with configuration at head whose Terraform
- * files changed, if nothing calls it as a module; and every root that calls a changed module,
- * transitively. With `projects`: those whose `when_modified` globs match a changed file.
+ * files changed, if nothing calls it as a module; every root that calls a changed module,
+ * transitively; and every dbt project a change touches (src/dbt/discover-dbt-projects.ts). With
+ * `projects`: those whose `when_modified` globs match a changed file (a `type: dbt` one needs a
+ * `dbt_project.yml` in its dir at head, a Terraform one configuration).
  */
 export function discoverProjects(input: DiscoverInput): Project[] {
   const repoFiles = normalizeAll(input.repoFiles);
   const configDirs = new Set(repoFiles.filter(isConfigurationFile).map(dirOf));
   const changed = changedPaths(input.changedFiles);
   const projects = input.config?.projects
-    ? fromConfig(input.config.projects, changed, configDirs)
-    : autodiscover(changed, repoFiles, configDirs, input.readFile);
+    ? fromConfig(input.config.projects, changed, configDirs, dbtProjectDirs(repoFiles))
+    : [
+        ...autodiscover(changed, repoFiles, configDirs, input.readFile),
+        ...discoverDbtProjects(input.changedFiles, repoFiles),
+      ];
   return sortProjects(projects);
 }
 
@@ -81,21 +87,30 @@ function autodiscover(
   return [...found.values()];
 }
 
+/** Directories with a `dbt_project.yml` (repo-relative POSIX paths in, dirs out). */
+export function dbtProjectDirs(repoFiles: readonly string[]): Set<string> {
+  return new Set(
+    repoFiles.filter((path) => path === DBT_PROJECT_FILE || path.endsWith(`/${DBT_PROJECT_FILE}`)).map(dirOf),
+  );
+}
+
 function fromConfig(
   configured: NonNullable<RepoConfig['projects']>,
   changed: readonly string[],
   configDirs: ReadonlySet<string>,
+  dbtDirs: ReadonlySet<string>,
 ): Project[] {
   const projects: Project[] = [];
   for (const entry of configured) {
-    if (!entry.autoplan.enabled || !configDirs.has(entry.dir)) continue;
+    const exists = entry.type === 'dbt' ? dbtDirs.has(entry.dir) : configDirs.has(entry.dir);
+    if (!entry.autoplan.enabled || !exists) continue;
     const rules = compileRules(entry.autoplan.whenModified, (pattern) => resolveFrom(entry.dir, pattern));
     if (changed.some((path) => matchesRules(rules, path))) {
       projects.push({
         name: entry.name,
         dir: entry.dir,
         workspace: entry.workspace,
-        type: 'terraform',
+        type: entry.type,
         reason: 'config',
       });
     }

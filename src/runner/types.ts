@@ -1,3 +1,4 @@
+import type { DbtPlanResult } from '../dbt/plan-result.js';
 import type { Project } from '../projects/types.js';
 
 export type ResourceAction = 'create' | 'update' | 'delete' | 'replace' | 'read' | 'no-op';
@@ -59,6 +60,8 @@ export interface ProjectPlanResult {
   lockedBy?: LockedBy;
   /** What the workflow's `run` steps printed, each after a `$ command` line; masked. */
   stepOutput?: string;
-  tool: { name: 'tofu' | 'terraform'; version: string };
+  /** A dbt project's plan (project.type `dbt`): rendered by src/dbt/render-plan.ts in its section. */
+  dbt?: DbtPlanResult;
+  tool: { name: 'tofu' | 'terraform' | 'dbt'; version: string };
   durationMs: number;
 }

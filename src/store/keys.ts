@@ -20,6 +20,11 @@ export function planKey(
   return `${prKey(pr)}/${part(headSha)}/${part(project.name)}/${part(project.workspace)}`;
 }
 
+/** Production's dbt state of one project of a repo (the manifest plans compare against). */
+export function dbtProductionKey(repo: RepoRef, project: Pick<Project, 'name'>): string {
+  return `${repoKey(repo)}/dbt-production/${part(project.name)}`;
+}
+
 /** A workspace lock: repo + project dir + workspace + project name. */
 export function lockKey(repo: RepoRef, project: Pick<Project, 'name' | 'dir' | 'workspace'>): string {
   return `${repoKey(repo)}/${part(project.dir)}/${part(project.workspace)}/${part(project.name)}`;

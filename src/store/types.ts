@@ -38,11 +38,39 @@ export interface PlanStore {
   get(key: string): Promise<PlanArtifact | undefined>;
 }
 
+/** A dbt project's plan (src/runner/dbt/plan-dbt-project.ts), kept per PR + head SHA + project (keys.ts planKey). */
+export interface DbtPlanArtifact {
+  /** The DbtPlanResult as JSON (masked), as in `dbt-plan.json`. */
+  resultJson: string;
+  /** The PR's manifest.json (masked), for an apply to compare against; absent when dbt could not parse. */
+  manifest?: string;
+  createdAt: string;
+}
+
+/** Production's dbt state for one project (keys.ts dbtProductionKey): what a plan compares against. */
+export interface DbtProduction {
+  manifest: string;
+  catalog?: string;
+  /** The commit production was built from. */
+  sha: string;
+  storedAt: string;
+}
+
+export interface DbtStore {
+  putPlan(key: string, artifact: DbtPlanArtifact): Promise<void>;
+  getPlan(key: string): Promise<DbtPlanArtifact | undefined>;
+  /** Written by an apply once production is built; absent: plans bootstrap (everything is new). Kept until replaced. */
+  putProduction(key: string, production: DbtProduction): Promise<void>;
+  getProduction(key: string): Promise<DbtProduction | undefined>;
+}
+
 /** What Sluice last planned for one project of a PR. */
 export interface PlannedProject {
   name: string;
   dir: string;
   workspace: string;
+  /** Absent in states written before dbt: `terraform`. */
+  type?: 'terraform' | 'dbt';
   /** Where the plan artifact is stored (keys.ts planKey). */
   planKey: string;
   /** Identifies this plan among re-plans of the same commit (the artifact's createdAt). */
@@ -81,6 +109,7 @@ export interface Store {
   deliveries: DeliveryLog;
   heads: HeadTracker;
   plans: PlanStore;
+  dbt: DbtStore;
   comments: CommentIds;
   pulls: PullStates;
   ping(): Promise<void>;

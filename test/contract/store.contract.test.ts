@@ -103,6 +103,31 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.plans.get('missing')).toBeUndefined();
   });
 
+  it('keeps dbt plans and production state as written', async () => {
+    const store = client();
+    const plan = {
+      resultJson: '{"status":"planned","schema":"pr_1","note":"ünïcödé"}',
+      manifest: '{"nodes":{}}',
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    await store.dbt.putPlan('k', plan);
+    expect(await client().dbt.getPlan('k')).toEqual(plan);
+    const failed = { resultJson: '{"status":"error"}', createdAt: '2026-01-02T00:00:00Z' };
+    await store.dbt.putPlan('k', failed);
+    expect(await client().dbt.getPlan('k')).toEqual(failed);
+    expect(await store.dbt.getPlan('missing')).toBeUndefined();
+    expect(await store.dbt.getProduction('github/1/dbt-production/shop')).toBeUndefined();
+    const production = {
+      manifest: '{"nodes":{}}',
+      catalog: '{}',
+      sha: 'a'.repeat(40),
+      storedAt: '2026-01-01T00:00:00Z',
+    };
+    await store.dbt.putProduction('github/1/dbt-production/shop', production);
+    expect(await client().dbt.getProduction('github/1/dbt-production/shop')).toEqual(production);
+    expect(await store.dbt.getProduction('github/2/dbt-production/shop')).toBeUndefined();
+  });
+
   it('remembers comment ids per PR and kind', async () => {
     const store = client();
     expect(await store.comments.get('pr', 'plan')).toEqual([]);

@@ -12,6 +12,12 @@ const resourcesIn = (states: StateServer, name: string) =>
 
 const FORGES: ForgeName[] = ['github', 'gitlab'];
 
+/** How each forge's users write a pull request and a reference to one (ForgeCapabilities.changeRequest). */
+const WORDS: Record<ForgeName, { noun: string; prefix: string }> = {
+  github: { noun: 'Pull request', prefix: '#' },
+  gitlab: { noun: 'Merge request', prefix: '!' },
+};
+
 /**
  * Per describe block: a state server, Sluice on `forge` with each of `stacks` a root module of one
  * resource keeping state there (the sandbox reaches it on loopback), and people with roles.
@@ -40,6 +46,7 @@ function applyHarness(
 }
 
 describe.each(FORGES)('apply on approved merge on %s (merge mode, locks on plan)', (forge) => {
+  const { noun, prefix } = WORDS[forge];
   const ctx = applyHarness(forge, {
     stacks: ['app', 'shared', 'bypass', 'moving', 'pushed'],
     env: {},
@@ -84,7 +91,7 @@ describe.each(FORGES)('apply on approved merge on %s (merge mode, locks on plan)
     const second = await h.openPullRequest(4, { 'shared/main.tf': stack(states, 'shared', 3) });
     expect(await h.planDone(second.headSha)).toMatchObject({ state: 'failure' });
     const locked = h.planComments(4)[0]?.body ?? '';
-    expect(locked).toContain('Locked by #3');
+    expect(locked).toContain(`Locked by ${prefix}3`);
     expect(locked).toContain(first.headSha.slice(0, 7));
     expect(locked).toContain('sluice unlock');
 
@@ -98,7 +105,7 @@ describe.each(FORGES)('apply on approved merge on %s (merge mode, locks on plan)
     expect(await h.planDone(second.headSha)).toMatchObject({ state: 'success' });
     const fresh = h.planComments(4)[0]?.body ?? '';
     expect(fresh).toContain('1 to add, 0 to change, 0 to destroy');
-    expect(fresh, fresh).toMatch(/Pull request #3 was just applied/);
+    expect(fresh, fresh).toContain(`${noun} ${prefix}3 was just applied`);
     await h.closePullRequest(second);
   });
 
@@ -115,7 +122,7 @@ describe.each(FORGES)('apply on approved merge on %s (merge mode, locks on plan)
     // The lock stays until someone resolves it.
     const other = await h.openPullRequest(6, { 'bypass/main.tf': stack(states, 'bypass', 3) });
     expect(await h.planDone(other.headSha)).toMatchObject({ state: 'failure' });
-    expect(h.planComments(6)[0]?.body).toContain('Locked by #5');
+    expect(h.planComments(6)[0]?.body).toContain(`Locked by ${prefix}5`);
     // `sluice unlock` on the merged PR releases it, lists what was released, and PR 6 plans.
     await h.comment(5, 'sluice unlock');
     await h.waitFor(() => h.replies(5).some((r) => r.includes('Released 1 lock')), { timeoutMs: 30_000 });

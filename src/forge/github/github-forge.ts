@@ -7,6 +7,7 @@ import type {
   Comment,
   CommitStatus,
   Forge,
+  ForgeCapabilities,
   Mergeability,
   Permission,
   PullRequest,
@@ -34,7 +35,11 @@ const FILE_STATUS: Record<string, ChangedFile['status']> = {
 /** The GitHub adapter: Probot installation auth, REST calls through its Octokit. */
 export class GitHubForge implements Forge {
   readonly kind = GITHUB;
-  readonly capabilities = { maxCommentLength: MAX_COMMENT_LENGTH, mermaid: true };
+  readonly capabilities: ForgeCapabilities = {
+    maxCommentLength: MAX_COMMENT_LENGTH,
+    mermaid: true,
+    changeRequest: { noun: 'pull request', short: 'PR', prefix: '#' },
+  };
   readonly #probot: Probot;
 
   constructor(options: { probot: Probot }) {

@@ -19,6 +19,7 @@ import type {
   CommitState,
   CommitStatus,
   Forge,
+  ForgeCapabilities,
   Mergeability,
   Permission,
   PullRequest,
@@ -144,7 +145,11 @@ export interface GitLabForgeOptions {
  */
 export class GitLabForge implements Forge {
   readonly kind = GITLAB;
-  readonly capabilities = { maxCommentLength: MAX_COMMENT_LENGTH, mermaid: true };
+  readonly capabilities: ForgeCapabilities = {
+    maxCommentLength: MAX_COMMENT_LENGTH,
+    mermaid: true,
+    changeRequest: { noun: 'merge request', short: 'MR', prefix: '!' },
+  };
   readonly #token: string;
   readonly #url: string;
   readonly #settleDelaysMs: number[];

@@ -22,6 +22,8 @@ export async function startBullmqWorkers(options: BullmqWorkersOptions): Promise
   const running = new Map<string, { group: string; generation: string }>();
   let closing = false;
 
+  // BullMQ leaves a connection it was given open on close: this one is closed below.
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const worker = new Worker(
     QUEUE_NAME,
     async (bullJob, token, signal) => {
@@ -55,7 +57,7 @@ export async function startBullmqWorkers(options: BullmqWorkersOptions): Promise
       }
     },
     {
-      connection: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+      connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.leaseMs ?? 60_000,
@@ -97,6 +99,7 @@ export async function startBullmqWorkers(options: BullmqWorkersOptions): Promise
       } finally {
         clearTimeout(timer);
         subscriber.disconnect();
+        connection.disconnect();
       }
     },
   };

@@ -3,6 +3,9 @@ import { Redis } from 'ioredis';
 import { repoKey } from '../keys.js';
 import type {
   CommentIds,
+  DbtPlanArtifact,
+  DbtProduction,
+  DbtStore,
   DeliveryLog,
   HeadMark,
   HeadTracker,
@@ -91,6 +94,23 @@ export class RedisStore implements Store {
       ]);
       if (!planFile || planJson === null || planText === null || !createdAt || !tool) return undefined;
       return { planFile, planJson, planText, createdAt, tool: JSON.parse(tool) };
+    },
+  };
+
+  readonly dbt: DbtStore = {
+    putPlan: async (key, artifact) => {
+      await this.#redis.set(this.#key('dbt-plan', key), JSON.stringify(artifact), 'EX', PLAN_TTL);
+    },
+    getPlan: async (key) => {
+      const raw = await this.#redis.get(this.#key('dbt-plan', key));
+      return raw ? (JSON.parse(raw) as DbtPlanArtifact) : undefined;
+    },
+    putProduction: async (key, production) => {
+      await this.#redis.set(this.#key('dbt-production', key), JSON.stringify(production));
+    },
+    getProduction: async (key) => {
+      const raw = await this.#redis.get(this.#key('dbt-production', key));
+      return raw ? (JSON.parse(raw) as DbtProduction) : undefined;
     },
   };
 

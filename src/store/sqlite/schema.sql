@@ -26,6 +26,19 @@ CREATE TABLE IF NOT EXISTS plans (
   stored_at INTEGER NOT NULL
 ) STRICT;
 
+-- A dbt plan's result and manifest (DbtPlanArtifact as JSON), by keys.ts planKey.
+CREATE TABLE IF NOT EXISTS dbt_plans (
+  key TEXT PRIMARY KEY,
+  artifact TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+-- Production's dbt state per repo + project (DbtProduction as JSON); kept until replaced.
+CREATE TABLE IF NOT EXISTS dbt_production (
+  key TEXT PRIMARY KEY,
+  production TEXT NOT NULL
+) STRICT;
+
 CREATE TABLE IF NOT EXISTS pull_states (
   pr_key TEXT PRIMARY KEY,
   repo_key TEXT NOT NULL,

@@ -1,6 +1,9 @@
 import { repoKey } from '../keys.js';
 import type {
   CommentIds,
+  DbtPlanArtifact,
+  DbtProduction,
+  DbtStore,
   DeliveryLog,
   HeadMark,
   HeadTracker,
@@ -56,6 +59,7 @@ export class SqliteStore implements Store {
     this.#db.prepare('DELETE FROM deliveries WHERE claimed_at < ?').run(now - ttl.delivery);
     this.#db.prepare('DELETE FROM heads WHERE stored_at < ?').run(now - ttl.head);
     this.#db.prepare('DELETE FROM plans WHERE stored_at < ?').run(now - ttl.plan);
+    this.#db.prepare('DELETE FROM dbt_plans WHERE stored_at < ?').run(now - ttl.plan);
     this.#db.prepare('DELETE FROM pull_states WHERE stored_at < ?').run(now - ttl.pull);
     this.#db.prepare('DELETE FROM comment_ids WHERE stored_at < ?').run(now - ttl.comments);
   }
@@ -164,6 +168,33 @@ export class SqliteStore implements Store {
         )
         .all(repo, this.#clock() - SQLITE_STORE_TTL.pull)
         .map((row) => JSON.parse(row.state) as PullState),
+  };
+
+  readonly dbt: DbtStore = {
+    putPlan: async (key, artifact) => {
+      this.#db
+        .prepare('INSERT OR REPLACE INTO dbt_plans (key, artifact, stored_at) VALUES (?, ?, ?)')
+        .run(key, JSON.stringify(artifact), this.#clock());
+    },
+    getPlan: async (key) => {
+      const row = this.#db
+        .prepare<[string, number], { artifact: string }>(
+          'SELECT artifact FROM dbt_plans WHERE key = ? AND stored_at >= ?',
+        )
+        .get(key, this.#clock() - SQLITE_STORE_TTL.plan);
+      return row ? (JSON.parse(row.artifact) as DbtPlanArtifact) : undefined;
+    },
+    putProduction: async (key, production) => {
+      this.#db
+        .prepare('INSERT OR REPLACE INTO dbt_production (key, production) VALUES (?, ?)')
+        .run(key, JSON.stringify(production));
+    },
+    getProduction: async (key) => {
+      const row = this.#db
+        .prepare<[string], { production: string }>('SELECT production FROM dbt_production WHERE key = ?')
+        .get(key);
+      return row ? (JSON.parse(row.production) as DbtProduction) : undefined;
+    },
   };
 
   readonly comments: CommentIds = {

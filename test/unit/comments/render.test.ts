@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GENERIC_CHANGE_REQUEST } from '../../../src/comments/change-request.js';
 import { kindMarker, parsePartNumber, partMarker } from '../../../src/comments/markers.js';
 import { renderConfigErrorComment, renderPlanComment } from '../../../src/comments/render.js';
 import { buildPlanView, type PlanCommentInput } from '../../../src/comments/view.js';
@@ -39,7 +40,13 @@ async function planComment(
   opts: { maxLength?: number; maxParts?: number } = {},
 ): Promise<string[]> {
   const maxLength = opts.maxLength ?? MAX_LENGTH;
-  const view = buildPlanView({ headSha: HEAD_SHA, results: [], commandHint: 'sluice plan', ...input });
+  const view = buildPlanView({
+    headSha: HEAD_SHA,
+    results: [],
+    commandHint: 'sluice plan',
+    changeRequest: GENERIC_CHANGE_REQUEST,
+    ...input,
+  });
   const parts = await renderPlanComment(view, { maxLength, marker: MARKER, maxParts: opts.maxParts });
   expectWellFormed(parts, maxLength);
   return parts;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GENERIC_CHANGE_REQUEST } from '../../../src/comments/change-request.js';
 import { renderPlanComment } from '../../../src/comments/render.js';
 import { buildPlanView } from '../../../src/comments/view.js';
 import type { ProjectPlanResult } from '../../../src/runner/types.js';
@@ -18,6 +19,7 @@ describe('what workflow `run` steps printed', () => {
       headSha: 'a'.repeat(40),
       results: [result({ stepOutput: '$ tflint --format compact\n\u001b[1mno issues\u001b[0m\n' })],
       commandHint: 'sluice plan',
+      changeRequest: GENERIC_CHANGE_REQUEST,
     });
     expect(view.projects[0]?.output?.body).toBe('$ tflint --format compact\nno issues');
     const [comment] = await renderPlanComment(view, { maxLength: 65_536, marker: '<!-- m -->' });
@@ -30,6 +32,7 @@ describe('what workflow `run` steps printed', () => {
       headSha: 'a'.repeat(40),
       results: [result({})],
       commandHint: 'sluice plan',
+      changeRequest: GENERIC_CHANGE_REQUEST,
     });
     expect(view.projects[0]?.output).toBeUndefined();
   });

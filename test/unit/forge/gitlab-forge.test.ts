@@ -50,9 +50,13 @@ describe('GitLabForge against the fake GitLab', () => {
     await fake.close();
   });
 
-  it('describes GitLab: 1,000,000-character notes, Mermaid', () => {
+  it('describes GitLab: 1,000,000-character notes, Mermaid, merge requests written !n', () => {
     expect(forge.kind).toBe('gitlab');
-    expect(forge.capabilities).toEqual({ maxCommentLength: 1_000_000, mermaid: true });
+    expect(forge.capabilities).toEqual({
+      maxCommentLength: 1_000_000,
+      mermaid: true,
+      changeRequest: { noun: 'merge request', short: 'MR', prefix: '!' },
+    });
   });
 
   describe('merge requests', () => {

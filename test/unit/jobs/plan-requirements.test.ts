@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GENERIC_CHANGE_REQUEST } from '../../../src/comments/change-request.js';
 import type { ApplyRequirement } from '../../../src/config/rules.js';
 import type { RequirementFacts } from '../../../src/jobs/apply-requirements.js';
 import {
@@ -11,6 +12,7 @@ import {
 const HEAD = 'a'.repeat(40);
 const facts = (over: Partial<RequirementFacts> = {}): RequirementFacts => ({
   author: 'alice',
+  changeRequest: GENERIC_CHANGE_REQUEST,
   headSha: HEAD,
   approvals: [],
   ...over,

@@ -298,3 +298,42 @@ describe('discoverProjects', () => {
     expect(reads.every((p) => /\.tf(\.json)?$|\.tofu$/.test(p))).toBe(true);
   });
 });
+
+describe('discoverProjects with dbt projects', () => {
+  const files: Record<string, string> = {
+    ...REPO,
+    'shop/dbt_project.yml': 'name: shop\nprofile: shop\n',
+    'shop/models/stg_orders.sql': 'select 1\n',
+    'analytics/dbt_project.yml': 'name: analytics\nprofile: analytics\n',
+  };
+  const discover = (changed: ChangedFile[], config?: string) => {
+    const parsed = config === undefined ? undefined : parseRepoConfig(config, 'sluice.yaml');
+    if (parsed && !parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return discoverProjects({
+      changedFiles: changed,
+      repoFiles: Object.keys(files),
+      readFile: (path) => files[path],
+      config: parsed?.config,
+    }).map((p) => `${p.name} ${p.type} (${p.reason})`);
+  };
+
+  it('finds the dbt projects a change touches beside the Terraform roots, sorted by dir', () => {
+    expect(discover(modified('shop/models/stg_orders.sql', 'network/main.tf'))).toEqual([
+      'network terraform (changed)',
+      'shop dbt (changed)',
+    ]);
+    expect(discover(modified('shop/target/manifest.json', 'docs/guide.md'))).toEqual([]);
+  });
+
+  it('plans `type: dbt` projects of the repo config where a dbt_project.yml is', () => {
+    const config =
+      'version: 1\nprojects:\n  - dir: shop\n    type: dbt\n  - dir: network\n    type: dbt\n  - dir: analytics\n';
+    // `network` has no dbt_project.yml and `analytics` no Terraform files: neither is planned.
+    expect(
+      discover(
+        modified('shop/models/stg_orders.sql', 'network/main.tf', 'analytics/dbt_project.yml'),
+        config,
+      ),
+    ).toEqual(['shop dbt (config)']);
+  });
+});

@@ -1,0 +1,80 @@
+import { prSchemaName } from '../dbt/pr-profile.js';
+import { dbtProjectResult } from '../dbt/project-result.js';
+import { SluiceError } from '../errors.js';
+import type { PullRequestRef } from '../forge/types.js';
+import type { Project } from '../projects/types.js';
+import { planDbtProject } from '../runner/dbt/plan-dbt-project.js';
+import { maskerForStage, passedNames } from '../runner/terraform/run-stage.js';
+import type { ProjectPlanResult } from '../runner/types.js';
+import { dbtProductionKey } from '../store/keys.js';
+import type { RunSettings } from './run-settings.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+export interface PlanDbtInput {
+  project: Project;
+  pr: PullRequestRef;
+  headSha: string;
+  checkoutDir: string;
+  /** A fresh directory of this project's own, outside the checkout. */
+  artifactDir: string;
+  /** Where the DbtPlanResult is kept (keys.ts planKey). */
+  planKey: string;
+  createdAt: string;
+  settings: Pick<RunSettings, 'stepTimeoutMs' | 'sandboxRules'>;
+  signal: AbortSignal;
+}
+
+/**
+ * One dbt project of a PR's plan: planDbtProject in the sandbox, into the PR's schema, against the
+ * production manifest Sluice keeps for the project (none yet: bootstrap, everything is new). The
+ * result is stored by `planKey` and returned as the project's result for the comment and statuses.
+ * Only what dbt finds fails the project; a missing dbt fails it with what to install.
+ */
+export async function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
+  const { project } = input;
+  let tool: Awaited<ReturnType<WorkerDeps['dbtTool']>>;
+  try {
+    tool = await deps.dbtTool();
+  } catch (error) {
+    if (!(error instanceof SluiceError)) throw error;
+    return {
+      project,
+      status: 'failed',
+      error: { step: 'dbt', message: error.message, output: '' },
+      tool: { name: 'dbt', version: 'unknown' },
+      durationMs: 0,
+    };
+  }
+  const production = await deps.store.dbt.getProduction(dbtProductionKey(input.pr.repo, project));
+  // The repository's `sandbox.plan_env` reaches dbt (credentials for `env_var()`), as it does plans.
+  const serverEnv = deps.serverEnv ?? process.env;
+  const names = passedNames(input.settings.sandboxRules, 'plan');
+  const env = Object.fromEntries(
+    names.flatMap((name) => {
+      const value = serverEnv[name];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+  const { result, manifest } = await planDbtProject({
+    project,
+    checkoutDir: input.checkoutDir,
+    artifactDir: input.artifactDir,
+    tool,
+    sandbox: deps.sandbox,
+    headSha: input.headSha,
+    schema: prSchemaName(input.pr.number),
+    ...(production ? { baseManifest: production.manifest } : {}),
+    ...(production?.catalog !== undefined ? { baseCatalog: production.catalog } : {}),
+    env,
+    timeoutMs: input.settings.stepTimeoutMs,
+    signal: input.signal,
+    masker: maskerForStage(deps.masker, names, serverEnv),
+    network: input.settings.sandboxRules?.network,
+  });
+  await deps.store.dbt.putPlan(input.planKey, {
+    resultJson: JSON.stringify(result),
+    ...(manifest !== undefined ? { manifest } : {}),
+    createdAt: input.createdAt,
+  });
+  return dbtProjectResult(result);
+}
