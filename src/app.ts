@@ -169,8 +169,13 @@ export async function startSluice(
       templatesDir: settings.templatesDir,
       publicUrl: settings.publicUrl,
     });
-    // Repositories and autoplans the server config turns off are dropped before any work.
-    const gated = gateJobs(handler, { rules: settings.rules, forges: registry, logger });
+    // Repositories, autoplans and fork pull requests the server config turns off are dropped before any work.
+    const gated = gateJobs(handler, {
+      rules: settings.rules,
+      forges: registry,
+      logger,
+      appName: settings.appName,
+    });
     pool = await backend.startWorkers({ concurrency: roles.workers, handler: gated, logger });
   }
 

@@ -30,6 +30,8 @@ export interface PullRequest {
   url: string;
   state: PullRequestState;
   draft: boolean;
+  /** The head branch lives in another repository (a fork), or in one that was deleted. */
+  fromFork: boolean;
   headSha: string;
   headBranch: string;
   baseSha: string;

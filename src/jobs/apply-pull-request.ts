@@ -11,7 +11,7 @@ import type { ApplyRequirement, LockMode, RepoRules } from '../config/rules.js';
 import type { Workflow } from '../config/workflow.js';
 import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
-import { applyOrder, type OrderedProject } from '../projects/apply-order.js';
+import { applyBatches, applyOrder, type OrderedProject } from '../projects/apply-order.js';
 import { discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
 import type { PlanTarget } from '../queue/jobs.js';
@@ -23,6 +23,7 @@ import type { PlannedProject } from '../store/types.js';
 import { unmetRequirements } from './apply-requirements.js';
 import { heldBack } from './held-back.js';
 import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
+import { mapLimit } from './map-limit.js';
 import { projectContext } from './plan-pull-request.js';
 import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
@@ -108,7 +109,7 @@ export async function applyPullRequest(
 
   // What must hold, and the apply order, come from the server and the BASE branch's config, never
   // from the PR's own.
-  const { applyRules, order } = await baseApplyRules(deps, forge, pull, rules, request.signal);
+  const { applyRules, order, parallelApply } = await baseApplyRules(deps, forge, pull, rules, request.signal);
   const wanted = new Set(toApply.flatMap((p) => applyRules.applyRequirementsFor(p)));
   // After a merge only approval still means something; mergeable and undiverged are moot.
   const required: ApplyRequirement[] = [...wanted].filter((r) => !merged || r === 'approved');
@@ -186,7 +187,10 @@ export async function applyPullRequest(
     // Projects of this run that were not applied: a later execution order group does not run.
     const notAppliedInRun: OrderedProject[] = [];
     const ordered = applyOrder(toApply.map((planned) => ({ ...order(planned.name), planned })));
-    for (const [index, { planned, ...place }] of ordered.entries()) {
+    const applyEntry = async (
+      { planned, ...place }: (typeof ordered)[number],
+      index: number,
+    ): Promise<ApplyProjectView> => {
       const project: Project = {
         name: planned.name,
         dir: planned.dir,
@@ -195,20 +199,16 @@ export async function applyPullRequest(
         reason: 'config',
       };
       const context = projectContext(APPLY_CONTEXT, project);
-      const skip = async (why: { status: string; message: string }) => {
+      const skip = async (why: { status: string; message: string }): Promise<ApplyProjectView> => {
         notAppliedInRun.push(place);
         await status('failure', why.status, context);
-        views.push({ project, outcome: 'refused', message: why.message, output: '' });
+        return { project, outcome: 'refused', message: why.message, output: '' };
       };
       const held = heldBack(place, notApplied, notAppliedInRun);
-      if (held) {
-        await skip(held);
-        continue;
-      }
+      if (held) return skip(held);
       const workflow = projectWorkflow(rules, headConfig.config, project.name);
       if (!workflow.ok) {
-        await skip({ status: 'Not applied: unknown workflow', message: `Not applied: ${workflow.message}` });
-        continue;
+        return skip({ status: 'Not applied: unknown workflow', message: `Not applied: ${workflow.message}` });
       }
       const view = await applyOne(deps, {
         forge,
@@ -226,13 +226,20 @@ export async function applyPullRequest(
         facts,
         setStatus: (s, d) => status(s, d, context),
       });
-      views.push(view);
       if (view.outcome !== 'applied') notAppliedInRun.push(place);
       if (view.outcome === 'applied') {
         notApplied.delete(planned.name);
         planned.applied = { at: new Date().toISOString(), outcome: 'applied', by: request.requestedBy };
         await deps.store.pulls.put(key, state);
       }
+      return view;
+    };
+    // `parallel_apply` (base branch): projects of one batch share a group and do not depend on each other.
+    let next = 0;
+    for (const batch of applyBatches(ordered, parallelApply)) {
+      const first = next;
+      next += batch.length;
+      views.push(...(await mapLimit(batch, deps.parallelPlans, (entry, i) => applyEntry(entry, first + i))));
     }
     if (views.every((v) => v.outcome === 'busy')) {
       // Nothing ran here: leave the comment and statuses to the run that has the plans.
@@ -428,8 +435,9 @@ async function applyOne(
 
 /**
  * The apply rules and each project's place in the apply order (`depends_on`, `execution_order_group`,
- * `type`), both from the repo config on the BASE branch. A project the base config does not list (a new
- * one, or no config) has no dependencies, group 0, and is Terraform.
+ * `type`) and whether projects of one batch apply at the same time (`parallel_apply`), all from the repo
+ * config on the BASE branch. A project the base config does not list (a new one, or no config) has no
+ * dependencies, group 0, and is Terraform.
  */
 async function baseApplyRules(
   deps: WorkerDeps,
@@ -437,7 +445,7 @@ async function baseApplyRules(
   pull: PullRequest,
   rules: RepoRules,
   signal: AbortSignal,
-): Promise<{ applyRules: ApplyRules; order: (name: string) => OrderedProject }> {
+): Promise<{ applyRules: ApplyRules; order: (name: string) => OrderedProject; parallelApply: boolean }> {
   const base = await deps.mirrors.checkout(
     pull.ref.repo,
     await forge.cloneAccess(pull.ref.repo),
@@ -450,7 +458,11 @@ async function baseApplyRules(
     const applyRules = await loadApplyRules(base, rules);
     const loaded = applyRules.issues.length === 0 ? await loadRepoConfig(base) : undefined;
     const config: RepoConfig | undefined = loaded?.ok ? loaded.config : undefined;
-    return { applyRules, order: (name) => orderOf(config, name) };
+    return {
+      applyRules,
+      order: (name) => orderOf(config, name),
+      parallelApply: config?.parallelApply === true,
+    };
   } finally {
     await base.dispose();
   }

@@ -64,3 +64,34 @@ export function failedEarlierGroups(
   const group = project.executionOrderGroup ?? 0;
   return notAppliedInRun.filter((p) => (p.executionOrderGroup ?? 0) < group).map((p) => p.name);
 }
+
+/**
+ * Splits projects in apply order ({@link applyOrder}) into batches that run one after another; the
+ * projects of one batch may run at the same time. Sequential (`parallel` false): one project per batch.
+ * Parallel: each run of consecutive projects of the same `execution_order_group` and type is layered by
+ * `depends_on` inside it — a project goes one batch after the last of its dependencies there — so
+ * projects without dependencies between them share a batch; groups and types never share one.
+ */
+export function applyBatches<T extends OrderedProject>(ordered: readonly T[], parallel: boolean): T[][] {
+  if (!parallel) return ordered.map((project) => [project]);
+  const batches: T[][] = [];
+  let segmentStart = 0;
+  const layer = new Map<string, number>();
+  const sameSegment = (a: T, b: T) =>
+    (a.executionOrderGroup ?? 0) === (b.executionOrderGroup ?? 0) &&
+    (a.type ?? 'terraform') === (b.type ?? 'terraform');
+  for (const [index, project] of ordered.entries()) {
+    const previous = ordered[index - 1];
+    if (previous && !sameSegment(previous, project)) {
+      segmentStart = batches.length;
+      layer.clear();
+    }
+    const after = (project.dependsOn ?? []).filter((d) => d !== project.name).map((d) => layer.get(d) ?? -1);
+    const at = Math.max(-1, ...after) + 1;
+    layer.set(project.name, at);
+    const batch = segmentStart + at;
+    while (batches.length <= batch) batches.push([]);
+    (batches[batch] as T[]).push(project);
+  }
+  return batches;
+}

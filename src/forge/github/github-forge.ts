@@ -22,6 +22,15 @@ const MAX_COMMENT_LENGTH = 65_536;
 /** GitHub truncates nothing: it rejects status descriptions over 140 characters. */
 const MAX_STATUS_DESCRIPTION = 140;
 
+/**
+ * Whether a pull request's head lives outside its base repository: in a fork, or in a repository that
+ * was deleted since (GitHub then sends `head.repo: null`, whatever its schema says). Names compare
+ * without case, as GitHub treats them.
+ */
+export function isFork(head: { full_name: string } | null | undefined, base: { full_name: string }): boolean {
+  return !head || head.full_name.toLowerCase() !== base.full_name.toLowerCase();
+}
+
 const FILE_STATUS: Record<string, ChangedFile['status']> = {
   added: 'added',
   removed: 'removed',
@@ -79,6 +88,7 @@ export class GitHubForge implements Forge {
         url: data.html_url,
         state: data.merged_at ? 'merged' : data.state === 'open' ? 'open' : 'closed',
         draft: data.draft ?? false,
+        fromFork: isFork(data.head.repo, data.base.repo),
         headSha: data.head.sha,
         headBranch: data.head.ref,
         baseSha: data.base.sha,

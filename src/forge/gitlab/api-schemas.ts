@@ -19,6 +19,8 @@ export const MergeRequestSchema = z.object({
   sha: z.string().nullable(),
   source_branch: z.string(),
   target_branch: z.string(),
+  source_project_id: z.number().int(),
+  target_project_id: z.number().int(),
   diff_refs: z
     .object({ base_sha: z.string().nullable(), head_sha: z.string().nullable() })
     .nullable()

@@ -208,6 +208,7 @@ export class GitLabForge implements Forge {
       // `locked` is GitLab's short state while a merge is under way.
       state: mr.state === 'merged' ? 'merged' : mr.state === 'closed' ? 'closed' : 'open',
       draft: mr.draft ?? mr.work_in_progress ?? false,
+      fromFork: mr.source_project_id !== mr.target_project_id,
       headSha: mr.sha ?? mr.diff_refs?.head_sha ?? '',
       headBranch: mr.source_branch,
       // Empty only for an MR GitLab has not finished preparing (diff_refs fills in asynchronously).

@@ -164,12 +164,21 @@ export function pullRequest(urls: Urls, pull: PullRecord) {
   const html = `${urls.web}/${full}/pull/${pull.number}`;
   const repo = repository(urls, pull.repo);
   const owner = simpleUser(urls, pull.repo.owner);
-  const branch = (ref: { ref: string; sha: string }) => ({
-    label: `${pull.repo.owner}:${ref.ref}`,
+  const branch = (ref: { ref: string; sha: string }, fork?: string) => ({
+    label: `${fork ?? pull.repo.owner}:${ref.ref}`,
     ref: ref.ref,
     sha: ref.sha,
-    user: owner,
-    repo,
+    user: fork ? simpleUser(urls, fork) : owner,
+    repo: fork
+      ? {
+          ...repository(urls, {
+            ...pull.repo,
+            owner: fork,
+            id: stableId(`repo:${fork}/${pull.repo.name}`),
+          }),
+          fork: true,
+        }
+      : repo,
   });
   const links = {
     self: `${api}/pulls/${pull.number}`,
@@ -213,7 +222,7 @@ export function pullRequest(urls: Urls, pull: PullRecord) {
     assignees: [],
     requested_reviewers: [],
     requested_teams: [],
-    head: branch(pull.head),
+    head: branch(pull.head, pull.forkOwner),
     base: branch(pull.base),
     _links: Object.fromEntries(Object.entries(links).map(([name, href]) => [name, { href }])),
     author_association: 'CONTRIBUTOR',

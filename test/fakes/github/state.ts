@@ -33,6 +33,8 @@ export interface PullRecord {
   mergeCommitSha: string | null;
   head: { ref: string; sha: string };
   base: { ref: string; sha: string };
+  /** The owner of the fork the head branch lives in; undefined: the base repository. */
+  forkOwner?: string;
   files: PullFile[];
   createdAt: string;
   updatedAt: string;
@@ -96,6 +98,8 @@ export interface AddPullRequestOptions {
   title?: string;
   draft?: boolean;
   files: PullFile[];
+  /** The head branch lives in this owner's fork of the repository. */
+  forkOwner?: string;
 }
 
 export interface UpdatePullRequestOptions {
@@ -183,6 +187,7 @@ export class FakeState {
       mergeCommitSha: null,
       head: { ...options.head },
       base: { ...options.base },
+      forkOwner: options.forkOwner,
       files: options.files.map((f) => ({ ...f })),
       createdAt: now,
       updatedAt: now,

@@ -116,7 +116,7 @@ export function mergeRequest(
     assignees: [],
     assignee: null,
     reviewers: [],
-    source_project_id: mr.project.id,
+    source_project_id: mr.sourceProjectId,
     target_project_id: mr.project.id,
     labels: [],
     draft: mr.draft,

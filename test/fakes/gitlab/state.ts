@@ -43,6 +43,8 @@ export interface MergeRequestRecord {
   state: 'opened' | 'closed' | 'merged';
   sourceBranch: string;
   targetBranch: string;
+  /** The project the source branch lives in: a fork's id, or the target project's. */
+  sourceProjectId: number;
   headSha: string;
   baseSha: string;
   files: FileChange[];
@@ -136,6 +138,8 @@ export interface AddMergeRequestOptions {
   draft?: boolean;
   files: FileChange[];
   approvalsRequired?: number;
+  /** The id of the fork the source branch lives in; the target project when omitted. */
+  sourceProjectId?: number;
 }
 
 export interface UpdateMergeRequestOptions {
@@ -259,6 +263,7 @@ export class FakeGitLabState {
       state: 'opened',
       sourceBranch: options.sourceBranch,
       targetBranch: options.targetBranch ?? project.defaultBranch,
+      sourceProjectId: options.sourceProjectId ?? project.id,
       headSha: options.headSha,
       baseSha: options.baseSha,
       files: options.files.map((f) => ({ ...f })),

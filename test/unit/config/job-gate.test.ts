@@ -14,7 +14,7 @@ const pr = (name: string): PullRequestRef => ({
 });
 const SHA = 'a'.repeat(40);
 
-function setup(text: string, draft = false) {
+function setup(text: string, draft = false, fromFork = false) {
   const parsed = parseServerConfig(text, 'server.yaml');
   if (!parsed.ok) throw new Error('bad config');
   const rules = createRulesSource({
@@ -25,8 +25,14 @@ function setup(text: string, draft = false) {
   const ran: string[] = [];
   const logged: string[] = [];
   const logger = { info: (_: unknown, message: string) => logged.push(message) } as unknown as Logger;
+  const said: string[] = [];
   const forges = {
-    get: () => ({ getPullRequest: async () => ({ draft }) }),
+    get: () => ({
+      capabilities: { changeRequest: { noun: 'pull request', short: 'PR', prefix: '#' } },
+      getPullRequest: async () => ({ draft, fromFork }),
+      react: async (_: unknown, id: string, reaction: string) => said.push(`${reaction} ${id}`),
+      createComment: async (_: unknown, body: string) => said.push(body),
+    }),
   } as unknown as ForgeRegistry;
   const gate = gateJobs(
     async (job) => {
@@ -34,7 +40,7 @@ function setup(text: string, draft = false) {
     },
     { rules, forges, logger },
   );
-  return { gate, ran, logged, rules };
+  return { gate, ran, logged, rules, said };
 }
 
 const plan = (name: string, trigger: 'autoplan' | 'command' = 'autoplan'): Job => ({
@@ -75,6 +81,56 @@ describe('gateJobs', () => {
     const { gate, ran } = setup(text, draft);
     await gate(plan('infra', trigger), context as never);
     expect(ran).toEqual(expected);
+  });
+
+  const command = (body: string): Job => ({
+    kind: 'command',
+    pr: pr('infra'),
+    commentId: '9',
+    author: 'x',
+    body,
+    deliveryId: 'd',
+  });
+  const closed: Job = { kind: 'closed', pr: pr('infra'), merged: true, headSha: SHA, deliveryId: 'd' };
+  const FORKS_SKIP = `${S}    forks: skip\n`;
+
+  it.each([
+    ['forks: skip skips an autoplan from a fork', FORKS_SKIP, true, plan('infra'), []],
+    ['forks: skip skips `sluice plan` from a fork', FORKS_SKIP, true, plan('infra', 'command'), []],
+    ['forks: skip still closes a fork PR (locks)', FORKS_SKIP, true, closed, ['closed']],
+    ['forks: skip plans a PR from a branch', FORKS_SKIP, false, plan('infra'), ['plan']],
+    [
+      'forks: skip runs commands on a PR from a branch',
+      FORKS_SKIP,
+      false,
+      command('sluice plan'),
+      ['command'],
+    ],
+    ['forks are planned by default', S, true, plan('infra'), ['plan']],
+    ['forks get commands by default', S, true, command('sluice apply'), ['command']],
+  ] as const)('%s', async (_, text, fromFork, job, expected) => {
+    const { gate, ran, said } = setup(text, false, fromFork);
+    await gate(job, context as never);
+    expect(ran).toEqual(expected);
+    expect(said).toEqual([]);
+  });
+
+  it('forks: skip answers a command on a fork PR briefly, with one log line, and runs nothing', async () => {
+    const { gate, ran, said, logged } = setup(FORKS_SKIP, false, true);
+    await gate(command('sluice apply -p prod'), context as never);
+    expect(ran).toEqual([]);
+    expect(logged).toEqual(['not acting on a pull request from a fork (forks: skip)']);
+    expect(said).toEqual([
+      'refused 9',
+      '<!-- sluice:reply -->\nSluice does not plan or apply pull requests from forks in this repository.',
+    ]);
+  });
+
+  it('forks: skip leaves `atlantis …` alone when the alias is off (the handler ignores it)', async () => {
+    const { gate, ran, said } = setup(`${FORKS_SKIP}    atlantis_alias: false\n`, false, true);
+    await gate(command('atlantis plan'), context as never);
+    expect(ran).toEqual(['command']);
+    expect(said).toEqual([]);
   });
 
   it('the rules source caches by repository id', () => {

@@ -68,12 +68,28 @@ describe('GitLabForge against the fake GitLab', () => {
         url: `${fake.url}/${PROJECT}/-/merge_requests/7`,
         state: 'open',
         draft: false,
+        fromFork: false,
         headSha: HEAD,
         headBranch: 'feature',
         baseSha: BASE,
         baseBranch: 'main',
         mergeCommitSha: undefined,
       });
+    });
+
+    it('reports a merge request from a fork (source project differs from the target)', async () => {
+      fake.addMergeRequest({
+        project: PROJECT,
+        iid: 8,
+        sourceBranch: 'feature',
+        headSha: HEAD,
+        baseSha: BASE,
+        author: 'outsider',
+        files: [],
+        sourceProjectId: 999_001,
+      });
+      expect(await forge.getPullRequest({ repo, number: 8 })).toMatchObject({ fromFork: true });
+      expect(await forge.getPullRequest(pr)).toMatchObject({ fromFork: false });
     });
 
     it('reports drafts, closed and merged merge requests', async () => {

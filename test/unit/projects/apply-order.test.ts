@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  applyBatches,
   applyOrder,
   failedEarlierGroups,
   type OrderedProject,
@@ -113,5 +114,71 @@ describe('failedEarlierGroups', () => {
     ['default group 0', p('a', { executionOrderGroup: 1 }), [p('x')], ['x']],
   ])('%s', (_, project, failed, expected) => {
     expect(failedEarlierGroups(project, failed)).toEqual(expected);
+  });
+});
+
+describe('applyBatches', () => {
+  const names = (batches: OrderedProject[][]) => batches.map((b) => b.map((x) => x.name));
+
+  it.each<[string, OrderedProject[], boolean, string[][]]>([
+    ['nothing', [], true, []],
+    ['sequential: one at a time, in order', [p('a'), p('b'), p('c')], false, [['a'], ['b'], ['c']]],
+    ['parallel: independent projects together', [p('a'), p('b'), p('c')], true, [['a', 'b', 'c']]],
+    [
+      'parallel: a dependency runs one batch earlier',
+      [p('net'), p('app', { dependsOn: ['net'] }), p('db')],
+      true,
+      [['net', 'db'], ['app']],
+    ],
+    [
+      'parallel: a chain stays a chain',
+      [p('c'), p('b', { dependsOn: ['c'] }), p('a', { dependsOn: ['b'] })],
+      true,
+      [['c'], ['b'], ['a']],
+    ],
+    [
+      'parallel: a diamond in three batches',
+      [
+        p('base'),
+        p('l', { dependsOn: ['base'] }),
+        p('r', { dependsOn: ['base'] }),
+        p('top', { dependsOn: ['l', 'r'] }),
+      ],
+      true,
+      [['base'], ['l', 'r'], ['top']],
+    ],
+    [
+      'parallel: groups never share a batch',
+      [p('a'), p('b'), p('c', { executionOrderGroup: 1 }), p('d', { executionOrderGroup: 1 })],
+      true,
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    ],
+    [
+      'parallel: Terraform before dbt, not beside it',
+      [p('infra'), p('models', { type: 'dbt' }), p('marts', { type: 'dbt' })],
+      true,
+      [['infra'], ['models', 'marts']],
+    ],
+    [
+      'parallel: a dependency outside the run orders nothing',
+      [p('a', { dependsOn: ['elsewhere'] }), p('b')],
+      true,
+      [['a', 'b']],
+    ],
+    [
+      'parallel: a dependency in an earlier group needs no extra batch',
+      [
+        p('net'),
+        p('app', { executionOrderGroup: 1, dependsOn: ['net'] }),
+        p('web', { executionOrderGroup: 1 }),
+      ],
+      true,
+      [['net'], ['app', 'web']],
+    ],
+  ])('%s', (_, projects, parallel, expected) => {
+    expect(names(applyBatches(applyOrder(projects), parallel))).toEqual(expected);
   });
 });
