@@ -3,6 +3,7 @@ import { defaultProjectName } from '../projects/naming.js';
 import { normalizeRepoPath, resolveFrom } from '../projects/paths.js';
 import { said } from './config-text.js';
 import { checkOverrides, type OverridePaths } from './overrides.js';
+import { DependsOnField, dirField, RequirementsSchema, WorkspaceField } from './project-fields.js';
 import {
   checkProjects,
   DEFAULT_WHEN_MODIFIED,
@@ -35,11 +36,6 @@ export const ATLANTIS_CONFIG_FILE = 'atlantis.yaml';
 export const SHELL = ['sh', '-c'] as const;
 
 const Unsupported = z.unknown();
-const WORKSPACE_FORBIDDEN = /[/\\\s]|\.\./;
-
-const RequirementsSchema = said(z.array(z.enum(['approved', 'mergeable', 'undiverged'])), {
-  expected: 'a list of `approved`, `mergeable`, `undiverged`',
-});
 
 const ExtraArgs = said(z.strictObject({ extra_args: z.array(z.string()) }), {
   expected: 'a map with `extra_args`',
@@ -138,43 +134,10 @@ const ProjectSchema = said(
     .strictObject({
       name: z.string().min(1).optional(),
       branch: Unsupported.optional(),
-      dir: said(
-        z
-          .string()
-          .min(1)
-          .superRefine((dir, ctx) => {
-            if (/[*?[]/.test(dir))
-              ctx.addIssue({
-                code: 'custom',
-                message: `Sluice does not expand patterns in \`dir\` (\`${dir}\`); list each project's folder.`,
-              });
-            else if (normalizeRepoPath(dir) === undefined)
-              ctx.addIssue({
-                code: 'custom',
-                message: `\`dir\` must be a folder inside the repo, relative to its root; \`${dir}\` is not.`,
-              });
-          }),
-        {
-          expected: 'a folder path relative to the repo root',
-          missing:
-            'This project has no `dir`; set it to the folder with its .tf files, relative to the repo root.',
-        },
-      ),
-      workspace: said(
-        z
-          .string()
-          .min(1)
-          .superRefine((workspace, ctx) => {
-            if (WORKSPACE_FORBIDDEN.test(workspace))
-              ctx.addIssue({
-                code: 'custom',
-                message: `Workspace \`${workspace}\` is not a valid name: it may not contain \`/\`, \`\\\`, \`..\` or spaces.`,
-              });
-          }),
-        { expected: 'a workspace name' },
-      ).optional(),
+      dir: dirField({ refusePatterns: true }),
+      workspace: WorkspaceField.optional(),
       execution_order_group: z.number().int().optional(),
-      depends_on: said(z.array(z.string().min(1)), { expected: 'a list of project names' }).optional(),
+      depends_on: DependsOnField.optional(),
       autoplan: said(
         z.strictObject({
           enabled: z.boolean().optional(),

@@ -4,6 +4,7 @@ import { normalizeRepoPath, resolveFrom } from '../projects/paths.js';
 import { said } from './config-text.js';
 import { didYouMean } from './did-you-mean.js';
 import { checkOverrides, type OverridePaths } from './overrides.js';
+import { DependsOnField, dirField, RequirementsSchema, WorkspaceField } from './project-fields.js';
 import type { ApplyRequirement, LockMode, RepoRules } from './rules.js';
 import { toWorkflows, type Workflow, WorkflowsSchema } from './workflow.js';
 import { type ConfigIssue, formatPath, parseYamlConfig } from './yaml-config.js';
@@ -74,12 +75,6 @@ export interface ParseRepoConfigOptions {
   rules?: RepoRules;
 }
 
-const WORKSPACE_FORBIDDEN = /[/\\\s]|\.\./;
-
-const RequirementsSchema = said(z.array(z.enum(['approved', 'mergeable', 'undiverged'])), {
-  expected: 'a list of `approved`, `mergeable`, `undiverged`',
-});
-
 const AutoplanSchema = said(
   z.strictObject({
     enabled: z.boolean().optional(),
@@ -94,41 +89,11 @@ const ProjectSchema = said(
   z
     .strictObject({
       name: z.string().min(1).optional(),
-      dir: said(
-        z
-          .string()
-          .min(1)
-          .superRefine((dir, ctx) => {
-            if (dir !== '' && normalizeRepoPath(dir) === undefined) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `\`dir\` must be a folder inside the repo, relative to its root; \`${dir}\` is not.`,
-              });
-            }
-          }),
-        {
-          expected: 'a folder path relative to the repo root',
-          missing:
-            'This project has no `dir`; set it to the folder with its .tf files, relative to the repo root.',
-        },
-      ),
-      workspace: said(
-        z
-          .string()
-          .min(1)
-          .superRefine((workspace, ctx) => {
-            if (WORKSPACE_FORBIDDEN.test(workspace)) {
-              ctx.addIssue({
-                code: 'custom',
-                message: `Workspace \`${workspace}\` is not a valid name: it may not contain \`/\`, \`\\\`, \`..\` or spaces.`,
-              });
-            }
-          }),
-        { expected: 'a workspace name' },
-      ).optional(),
+      dir: dirField(),
+      workspace: WorkspaceField.optional(),
       type: z.enum(['terraform', 'dbt']).optional(),
       autoplan: AutoplanSchema.optional(),
-      depends_on: said(z.array(z.string().min(1)), { expected: 'a list of project names' }).optional(),
+      depends_on: DependsOnField.optional(),
       execution_order_group: z.number().int().optional(),
       workflow: said(z.string().min(1), { expected: 'a workflow name' }).optional(),
       apply_requirements: RequirementsSchema.optional(),
