@@ -1,35 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_WORKFLOW_STEPS } from '../../config/workflow.js';
-import type { Project } from '../../projects/types.js';
-import type { Masker } from '../mask.js';
-import type { Sandbox } from '../sandbox.js';
-import type { ToolInfo } from '../tools.js';
 import type { ProjectPlanResult } from '../types.js';
-import {
-  maskerForStage,
-  NO_RUN_FACTS,
-  passedNames,
-  runStage,
-  stageEnvironment,
-  type ToolCall,
-  type WorkflowOptions,
-} from './run-stage.js';
-import { insideCheckout, stepError, stepRunner } from './steps.js';
+import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
+import { NO_RUN_FACTS, type ToolCall } from './run-stage.js';
+import { stepError } from './steps.js';
 
-export interface ApplyProjectOptions extends WorkflowOptions {
-  project: Project;
-  /** A checkout of the commit the plan was made from. */
-  checkoutDir: string;
-  artifactDir: string;
+export interface ApplyProjectOptions extends ProjectStageOptions {
   /** The reviewed, saved plan: exactly what runs. */
   planFile: Buffer;
-  tool: ToolInfo;
-  sandbox: Sandbox;
-  providerCacheDir: string;
-  timeoutMs: number;
-  signal: AbortSignal;
-  masker: Masker;
 }
 
 export type ApplyStatus = 'applied' | 'failed' | 'stale' | 'cancelled';
@@ -53,32 +31,9 @@ const STALE_PLAN = /Saved plan is stale/i;
 export async function applyProject(options: ApplyProjectOptions): Promise<ApplyProjectOutcome> {
   const started = Date.now();
   const { project } = options;
-  const projectDir = await insideCheckout(options.checkoutDir, project.dir);
-  if (!projectDir) {
-    return {
-      status: 'failed',
-      output: '',
-      error: {
-        step: 'checkout',
-        message: `The directory \`${project.dir}\` is not in this commit.`,
-        output: '',
-      },
-      durationMs: Date.now() - started,
-    };
-  }
-  const home = join(options.artifactDir, 'home');
   const planPath = join(options.artifactDir, 'reviewed.tfplan');
-  await mkdir(home, { recursive: true });
+  await mkdir(options.artifactDir, { recursive: true });
   await writeFile(planPath, options.planFile);
-
-  const names = passedNames(options.sandboxRules, 'apply');
-  const runStep = stepRunner({
-    ...options,
-    masker: maskerForStage(options.masker, names, options.serverEnv),
-    projectDir,
-    home,
-    network: options.sandboxRules?.network,
-  });
   const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
     if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
     if (kind === 'apply')
@@ -87,26 +42,20 @@ export async function applyProject(options: ApplyProjectOptions): Promise<ApplyP
     // The workflow schemas refuse `plan` in an apply stage: only the reviewed plan is applied.
     throw new Error(`an apply stage cannot run \`${kind}\``);
   };
-  const stage = await runStage({
-    stage: 'apply',
-    steps: options.steps ?? DEFAULT_WORKFLOW_STEPS.apply,
-    workspace: project.workspace,
-    tool: options.tool,
-    runStep,
+  const stage = await runProjectStage(options, {
+    name: 'apply',
+    planFile: planPath,
+    facts: options.facts ?? NO_RUN_FACTS,
     builtin,
-    environment: stageEnvironment({
-      stage: 'apply',
-      context: {
-        ...(options.facts ?? NO_RUN_FACTS),
-        project: { name: project.name, dir: project.dir, workspace: project.workspace },
-        repoRoot: options.checkoutDir,
-        projectDir,
-        planFile: planPath,
-      },
-      sandboxRules: options.sandboxRules,
-      serverEnv: options.serverEnv,
-    }),
   });
+  if (!stage) {
+    return {
+      status: 'failed',
+      output: '',
+      error: missingDirError(project.dir),
+      durationMs: Date.now() - started,
+    };
+  }
   const applied = stage.results.find((r) => r.name === 'apply');
   const output = [
     applied ? [applied.stdout, applied.stderr].filter((s) => s.trim()).join('\n') : '',

@@ -1,40 +1,15 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_WORKFLOW_STEPS } from '../../config/workflow.js';
-import type { Project } from '../../projects/types.js';
-import type { Masker } from '../mask.js';
 import { readRegularFile } from '../read-regular-file.js';
-import type { Sandbox } from '../sandbox.js';
-import type { ToolInfo } from '../tools.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
-import {
-  maskerForStage,
-  NO_RUN_FACTS,
-  passedNames,
-  runStage,
-  stageEnvironment,
-  type ToolCall,
-  type WorkflowOptions,
-} from './run-stage.js';
-import { insideCheckout, stepError, stepRunner } from './steps.js';
+import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
+import { NO_RUN_FACTS, type ToolCall } from './run-stage.js';
+import { stepError } from './steps.js';
 import { summarizePlan } from './summarize-plan.js';
 
 const MAX_PLAN_FILE = 256 * 1024 * 1024;
 const MAX_PLAN_JSON = 256 * 1024 * 1024;
 
-export interface PlanProjectOptions extends WorkflowOptions {
-  project: Project;
-  /** The job's checkout of the PR head (writable in the sandbox). */
-  checkoutDir: string;
-  /** A per-project directory outside the checkout for the plan file and the step's home. */
-  artifactDir: string;
-  tool: ToolInfo;
-  sandbox: Sandbox;
-  /** Shared provider cache (TF_PLUGIN_CACHE_DIR). */
-  providerCacheDir: string;
-  timeoutMs: number;
-  signal: AbortSignal;
-  masker: Masker;
+export interface PlanProjectOptions extends ProjectStageOptions {
   /** Extra arguments for `plan` from the comment (already vetted by the command parser). */
   extraArgs?: string[];
   /** `--verbose`: show what every step printed, not only the `run` steps. */
@@ -63,30 +38,7 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     ...extra,
   });
 
-  const projectDir = await insideCheckout(options.checkoutDir, project.dir);
-  if (!projectDir) {
-    return done({
-      status: 'failed',
-      error: {
-        step: 'checkout',
-        message: `The directory \`${project.dir}\` is not in this commit.`,
-        output: '',
-      },
-    });
-  }
-  const home = join(options.artifactDir, 'home');
   const planPath = join(options.artifactDir, 'plan.tfplan');
-  await mkdir(home, { recursive: true });
-
-  const names = passedNames(options.sandboxRules, 'plan');
-  const masker = maskerForStage(options.masker, names, options.serverEnv);
-  const runStep = stepRunner({
-    ...options,
-    masker,
-    projectDir,
-    home,
-    network: options.sandboxRules?.network,
-  });
   const facts = options.facts ?? { ...NO_RUN_FACTS, commentArgs: options.extraArgs ?? [] };
   const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
     if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
@@ -110,26 +62,8 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     // The workflow schemas refuse `apply` in a plan stage; nothing unreviewed is ever applied.
     throw new Error(`a plan stage cannot run \`${kind}\``);
   };
-  const stage = await runStage({
-    stage: 'plan',
-    steps: options.steps ?? DEFAULT_WORKFLOW_STEPS.plan,
-    workspace: project.workspace,
-    tool,
-    runStep,
-    builtin,
-    environment: stageEnvironment({
-      stage: 'plan',
-      context: {
-        ...facts,
-        project: { name: project.name, dir: project.dir, workspace: project.workspace },
-        repoRoot: options.checkoutDir,
-        projectDir,
-        planFile: planPath,
-      },
-      sandboxRules: options.sandboxRules,
-      serverEnv: options.serverEnv,
-    }),
-  });
+  const stage = await runProjectStage(options, { name: 'plan', planFile: planPath, facts, builtin });
+  if (!stage) return done({ status: 'failed', error: missingDirError(project.dir) });
   const shown = options.verbose ? verboseOutput(stage.results) : stage.runOutput;
   const stepOutput = shown ? { stepOutput: shown } : {};
   if (stage.status === 'cancelled') return done({ status: 'cancelled', ...stepOutput });
