@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 const OPERATIONS = [
   ['post', '/app/installations/{installation_id}/access_tokens'],
   ['get', '/repos/{owner}/{repo}'],
+  ['get', '/repos/{owner}/{repo}/git/ref/{ref}'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/files'],
   ['get', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews'],

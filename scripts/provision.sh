@@ -2,7 +2,9 @@
 # Installs what Sluice and its tests need, skipping whatever is already there:
 #   - Debian packages: redis-server, bubblewrap, git
 #   - OpenTofu $TOFU_VERSION built from its Go module into .tools/bin/tofu (when no tofu/terraform is on
-#     PATH, or always with SLUICE_PROVISION_TOFU=1, which CI sets so tests run on the pinned OpenTofu)
+#     PATH, or always with SLUICE_PROVISION_TOFU=1, which CI sets so tests run on the pinned OpenTofu), and
+#     under the same condition one more version, $TOFU_EXTRA_VERSION, into .tools/tofu/<version>/tofu:
+#     what the tests of a project's `tool` pin (scripts/install-tool.sh builds both)
 #   - dbt-core + dbt-duckdb in .tools/dbt-venv, linked as .tools/bin/dbt (skip with SLUICE_SKIP_DBT=1)
 # Quiet when nothing is missing, apart from a one-line summary. Safe to run concurrently (flock).
 set -euo pipefail
@@ -10,6 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$PWD"
 
 TOFU_VERSION=1.12.6
+# A second OpenTofu for projects that pin another version (test/e2e/tool-version.scenarios.test.ts).
+TOFU_EXTRA_VERSION=1.11.6
 DBT_CORE_VERSION=1.11.16
 DBT_DUCKDB_VERSION=1.11.1
 
@@ -52,30 +56,21 @@ fi
 
 # 2. OpenTofu, pinned, built from the released module source (there is no other registry for it here).
 tofu_bin="$tools/bin/tofu"
+tofu_extra_bin="$tools/tofu/$TOFU_EXTRA_VERSION/tofu"
 # Run version commands without the caller's CLI config: a missing TF_CLI_CONFIG_FILE prints warnings first.
 tf_version() { env -u TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | grep -m 1 -E '^(OpenTofu|Terraform) v' || true; }
-tofu_ok() { [ -x "$tofu_bin" ] && [ "$(tf_version "$tofu_bin")" = "OpenTofu v$TOFU_VERSION" ]; }
+tofu_ok() { [ -x "$1" ] && [ "$(tf_version "$1")" = "OpenTofu v$2" ]; }
 on_path=no
 if command -v tofu >/dev/null 2>&1 || command -v terraform >/dev/null 2>&1; then on_path=yes; fi
-if ! tofu_ok && { [ "$on_path" = no ] || [ "${SLUICE_PROVISION_TOFU:-}" = 1 ]; }; then
-  command -v go >/dev/null 2>&1 || die "building OpenTofu $TOFU_VERSION needs Go (https://go.dev/dl/), or put tofu on PATH"
-  say "building OpenTofu $TOFU_VERSION into .tools/bin/tofu (first time takes minutes)"
-  # `go install ...@v$TOFU_VERSION` is refused (OpenTofu's go.mod has replace directives), so build in the module dir.
-  mod_dir="$(GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
-  [ -n "$mod_dir" ] && [ -d "$mod_dir" ] || die "go mod download github.com/opentofu/opentofu@v$TOFU_VERSION failed"
-  tmp_bin="$tofu_bin.tmp.$$"
-  (
-    cd "$mod_dir"
-    # version.dev=no is what OpenTofu's release build (.goreleaser.yaml) sets: drops the "-dev" marker.
-    GOTOOLCHAIN=local GOFLAGS=-mod=readonly CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$tmp_bin" ./cmd/tofu
-  ) || {
-    rm -f "$tmp_bin"
-    die "building OpenTofu failed"
-  }
-  mv -f "$tmp_bin" "$tofu_bin"
-  tofu_ok || die "built .tools/bin/tofu does not report OpenTofu v$TOFU_VERSION"
+if [ "$on_path" = no ] || [ "${SLUICE_PROVISION_TOFU:-}" = 1 ]; then
+  for wanted in "$TOFU_VERSION:$tofu_bin" "$TOFU_EXTRA_VERSION:$tofu_extra_bin"; do
+    version="${wanted%%:*}"
+    bin="${wanted#*:}"
+    tofu_ok "$bin" "$version" && continue
+    command -v go >/dev/null 2>&1 || die "building OpenTofu $version needs Go (https://go.dev/dl/), or put tofu on PATH"
+    # Says what it builds, and how long it took.
+    bash "$repo/scripts/install-tool.sh" opentofu "$version" "$bin" || die "building OpenTofu $version failed"
+  done
 fi
 
 # 3. dbt in its own virtualenv.
@@ -111,6 +106,7 @@ summary+=", bwrap $(bwrap --version | awk '{print $2}')"
 summary+=", git $(git --version | awk '{print $3}')"
 if [ -x "$tofu_bin" ]; then
   summary+=", tofu $(tf_version "$tofu_bin" | sed 's/^OpenTofu v//') (.tools/bin)"
+  if [ -x "$tofu_extra_bin" ]; then summary+=" + $(tf_version "$tofu_extra_bin" | sed 's/^OpenTofu v//') (.tools/tofu)"; fi
 elif command -v tofu >/dev/null 2>&1; then
   summary+=", tofu $(tf_version tofu | sed 's/^OpenTofu v//') (PATH)"
 elif command -v terraform >/dev/null 2>&1; then

@@ -20,9 +20,9 @@ import { openBackend } from './open-backend.js';
 import type { JobQueue, WorkerPool } from './queue/types.js';
 import { type DbtToolInfo, findDbtTool } from './runner/dbt/dbt-tool.js';
 import { GitMirrors } from './runner/git-mirror.js';
+import { findInstalledTools, type InstalledTools } from './runner/installed-tools.js';
 import { createMasker } from './runner/mask.js';
 import { createSandbox } from './runner/sandbox.js';
-import { findTerraformTool, type ToolInfo } from './runner/tools.js';
 import { createDeliveryAcceptor } from './server/accept-delivery.js';
 import { buildServer, type WebhookPlugin } from './server/build-server.js';
 import { createMetrics } from './server/metrics.js';
@@ -142,7 +142,20 @@ export async function startSluice(
       hide: [settings.dataDir, process.cwd(), ...settings.secretFiles],
     });
     logger.info({ sandbox: sandbox.mode, reason: sandbox.reason }, 'sandbox ready');
-    let tool: Promise<ToolInfo> | undefined;
+    // Read once: a newly installed version is found after a restart.
+    let tools: Promise<InstalledTools> | undefined;
+    const installedTools = () =>
+      (tools ??= findInstalledTools({ extra: settings.extraTools }).then(
+        (found) => {
+          for (const problem of found.problems) logger.warn(problem);
+          logger.info({ tools: found.all.map((t) => `${t.name} ${t.version}`) }, 'tools found');
+          return found;
+        },
+        (error: unknown) => {
+          tools = undefined;
+          throw error;
+        },
+      ));
     let dbtTool: Promise<DbtToolInfo> | undefined;
     const handler = createJobHandler({
       forges: registry,
@@ -153,7 +166,8 @@ export async function startSluice(
       appName: settings.appName,
       mirrors: new GitMirrors({ root: join(settings.dataDir, 'git') }),
       sandbox,
-      tool: () => (tool ??= findTerraformTool()),
+      tool: () => installedTools().then((found) => found.default),
+      tools: installedTools,
       // Not kept when missing: provisioning dbt later needs no restart.
       dbtTool: () =>
         (dbtTool ??= findDbtTool().catch((error: unknown) => {

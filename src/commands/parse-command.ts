@@ -13,7 +13,7 @@ import { normalizeRepoPath } from '../projects/paths.js';
  */
 
 /** The commands Sluice answers, in the order help lists them. */
-export const COMMAND_NAMES = ['plan', 'apply', 'unlock', 'help', 'version'] as const;
+export const COMMAND_NAMES = ['plan', 'apply', 'unlock', 'rollback', 'help', 'version'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface Command {
@@ -46,7 +46,7 @@ export interface ParseCommandOptions {
 }
 
 const IGNORED: ParsedComment = { kind: 'ignored' };
-const TAKES_FLAGS: ReadonlySet<CommandName> = new Set(['plan', 'apply']);
+const TAKES_FLAGS: ReadonlySet<CommandName> = new Set(['plan', 'apply', 'rollback']);
 
 type ValueFlag = 'project' | 'dir' | 'workspace';
 const VALUE_FLAGS: Readonly<Record<string, ValueFlag>> = {
@@ -100,6 +100,8 @@ const COMMAND_HELP: Readonly<Record<CommandName, (noun: string) => string>> = {
     `\`sluice plan\` — plan the projects this ${noun} changes, or only the one picked by the flags`,
   apply: (noun) => `\`sluice apply\` — apply the plans shown on this ${noun}, or only the picked project`,
   unlock: (noun) => `\`sluice unlock\` — release the locks this ${noun} holds`,
+  rollback: (noun) =>
+    `\`sluice rollback\` — point the dbt models this ${noun} deployed back at the previous deployment's tables (\`-p\` for any dbt project)`,
   help: () => '`sluice help` — show this message',
   version: () => '`sluice version` — show the versions of Sluice and its tools',
 };
@@ -234,6 +236,9 @@ function readCommand(words: readonly string[], allowed: readonly CommandName[]):
   const end = args.indexOf('--');
   const flags = readFlags(name, end === -1 ? args : args.slice(0, end));
   const extraArgs = end === -1 ? [] : args.slice(end + 1);
+  if (name === 'rollback' && end !== -1) {
+    reject('`rollback` runs no tool, so it takes no `--` arguments; remove them.');
+  }
   extraArgs.forEach(checkToolArg);
   return { ...flags, extraArgs };
 }

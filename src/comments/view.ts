@@ -102,12 +102,16 @@ const TOOL_NAMES = { tofu: 'OpenTofu', terraform: 'Terraform', dbt: 'dbt' } as c
 
 export function buildPlanView(input: PlanCommentInput): PlanView {
   const shortSha = input.headSha.slice(0, 7);
+  // Projects of one PR may run different OpenTofu/Terraform versions (`tool`): then each says which.
+  const toolNames = new Set(input.results.filter((r) => !r.dbt).map(toolName));
   const projects = input.results.map((r) =>
-    r.dbt ? dbtProjectView(r, r.dbt, input.mermaid ?? false) : projectView(r, input.changeRequest),
+    r.dbt
+      ? dbtProjectView(r, r.dbt, input.mermaid ?? false)
+      : withTool(projectView(r, input.changeRequest), r, toolNames.size > 1),
   );
   const pending = (input.pending ?? []).map(projectTitle);
   const state = pending.length > 0 ? 'pending' : projects.length > 0 ? 'done' : 'empty';
-  const tools = [...new Set(input.results.map((r) => `${TOOL_NAMES[r.tool.name]} ${r.tool.version}`))];
+  const tools = [...new Set(input.results.map(toolName))];
   const meta = [`Sluice · commit ${codeSpan(shortSha)}`, ...tools.map(escapeText)];
   const logs = safeUrl(input.logsUrl);
   if (logs) meta.push(`[logs](${logs})`);
@@ -262,6 +266,17 @@ function projectView(result: ProjectPlanResult, words: ChangeRequestWords): Proj
 function stepOutput(result: ProjectPlanResult): CodeBlockView | undefined {
   const output = result.stepOutput ? normalizeNewlines(stripAnsi(result.stepOutput)).replace(/\s+$/, '') : '';
   return output ? codeBlock('text', output) : undefined;
+}
+
+function toolName(result: ProjectPlanResult): string {
+  return `${TOOL_NAMES[result.tool.name]} ${result.tool.version}`;
+}
+
+/** A planned project's section names the tool that planned it when the comment has more than one. */
+function withTool(view: ProjectView, result: ProjectPlanResult, several: boolean): ProjectView {
+  if (!several || result.status !== 'planned') return view;
+  const planned = `_Planned with ${escapeText(toolName(result))}._`;
+  return { ...view, note: view.note ? `${view.note} ${planned}` : planned };
 }
 
 export function projectTitle(project: Project): string {

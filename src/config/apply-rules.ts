@@ -5,21 +5,22 @@ import type { ConfigIssue } from './yaml-config.js';
 
 /**
  * The rules that decide what must hold before a plan or apply runs, and how: from the server config,
- * overridden only where `allowed_overrides` allows it by the repo config on the BASE branch — never by
- * the pull request's own `sluice.yaml`, which its author controls.
+ * overridden only where `allowed_overrides` allows it by the repo config on the repository's DEFAULT
+ * branch — never by the pull request's own `sluice.yaml`, which its author controls, nor by the copy on
+ * the branch it targets.
  */
 export interface ApplyRules {
   applyRequirementsFor(project: { name: string }): ApplyRequirement[];
   planRequirementsFor(project: { name: string }): ApplyRequirement[];
   lockMode: LockMode;
   automerge: boolean;
-  /** Where the overrides came from (`sluice.yaml` on the base branch), if anywhere. */
+  /** Where the overrides came from (`sluice.yaml` on the default branch), if anywhere. */
   source?: string;
-  /** Problems in the base branch's config: it is then ignored and the server's rules alone apply. */
+  /** Problems in the default branch's config: it is then ignored and the server's rules alone apply. */
   issues: ConfigIssue[];
 }
 
-/** Pure: the server's rules with the base branch's repo config (its file name and text) on top. */
+/** Pure: the server's rules with the default branch's repo config (its file name and text) on top. */
 export function resolveApplyRules(rules: RepoRules, base?: { file: string; text: string }): ApplyRules {
   const serverOnly: ApplyRules = {
     applyRequirementsFor: () => [...rules.applyRequirements],

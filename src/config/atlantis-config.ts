@@ -3,7 +3,14 @@ import { defaultProjectName } from '../projects/naming.js';
 import { normalizeRepoPath, resolveFrom } from '../projects/paths.js';
 import { said } from './config-text.js';
 import { checkOverrides, type OverridePaths } from './overrides.js';
-import { DependsOnField, dirField, RequirementsSchema, WorkspaceField } from './project-fields.js';
+import {
+  DependsOnField,
+  dirField,
+  RequirementsSchema,
+  ToolDistributionField,
+  ToolVersionField,
+  WorkspaceField,
+} from './project-fields.js';
 import {
   checkProjects,
   DEFAULT_WHEN_MODIFIED,
@@ -149,8 +156,8 @@ const ProjectSchema = said(
       apply_requirements: RequirementsSchema.optional(),
       plan_requirements: RequirementsSchema.optional(),
       import_requirements: Unsupported.optional(),
-      terraform_version: Unsupported.optional(),
-      terraform_distribution: Unsupported.optional(),
+      terraform_version: ToolVersionField.optional(),
+      terraform_distribution: ToolDistributionField.optional(),
       delete_source_branch_on_merge: Unsupported.optional(),
       repo_locking: Unsupported.optional(),
       repo_locks: Unsupported.optional(),
@@ -221,8 +228,6 @@ const IGNORED_TOP: Record<string, string> = {
 const IGNORED_PROJECT: Record<string, string> = {
   branch: 'the project is planned for pull requests into any branch',
   import_requirements: 'Sluice has no `import` command',
-  terraform_version: 'Sluice runs the server’s one OpenTofu/Terraform',
-  terraform_distribution: 'Sluice runs the server’s one OpenTofu/Terraform',
   delete_source_branch_on_merge: 'Sluice never deletes branches',
   repo_locking: 'locks are per project, as the server config (or top-level `repo_locks`) says',
   repo_locks: 'use the top-level `repo_locks`; Sluice locks the same way for every project',
@@ -331,6 +336,11 @@ function toProject(project: NonNullable<RawConfig['projects']>[number]): Project
   if (project.workflow !== undefined) out.workflow = project.workflow;
   if (project.apply_requirements !== undefined) out.applyRequirements = project.apply_requirements;
   if (project.plan_requirements !== undefined) out.planRequirements = project.plan_requirements;
+  if (project.terraform_distribution !== undefined || project.terraform_version !== undefined) {
+    out.tool = {};
+    if (project.terraform_distribution !== undefined) out.tool.distribution = project.terraform_distribution;
+    if (project.terraform_version !== undefined) out.tool.version = project.terraform_version;
+  }
   return out;
 }
 

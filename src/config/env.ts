@@ -57,6 +57,11 @@ const EnvSchema = z.object({
   SLUICE_CONFIG: z.string().min(1).optional(),
   SLUICE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
   SLUICE_GITHUB_THROTTLE: z.enum(['on', 'off']).default('on'),
+  /** More OpenTofu/Terraform binaries projects may ask for (`tool`), by absolute path, `:`-separated. */
+  SLUICE_EXTRA_TOOLS: z
+    .string()
+    .regex(/^(\/[^:]*)?(:\/[^:]*)*$/, 'a `:`-separated list of absolute paths of tofu/terraform binaries')
+    .optional(),
 });
 
 export interface GithubSettings {
@@ -113,6 +118,8 @@ export interface Settings {
   secrets: string[];
   /** Files holding secrets, hidden from sandboxed steps. */
   secretFiles: string[];
+  /** OpenTofu/Terraform binaries besides the default and the tools directory (src/runner/installed-tools.ts). */
+  extraTools: string[];
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -197,6 +204,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       gitlab?.webhookSigningToken,
     ].filter((s): s is string => Boolean(s)),
     secretFiles: e.PRIVATE_KEY_PATH ? [resolve(e.PRIVATE_KEY_PATH)] : [],
+    extraTools: (e.SLUICE_EXTRA_TOOLS ?? '').split(':').filter(Boolean),
   };
 }
 

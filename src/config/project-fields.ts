@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { normalizeRepoPath } from '../projects/paths.js';
 import { said } from './config-text.js';
+import { parseToolVersion } from './tool-version.js';
 
 /** Fields a project has in both `sluice.yaml` and `atlantis.yaml`, with the same meaning and messages. */
 
@@ -55,3 +56,27 @@ export const WorkspaceField = said(
 );
 
 export const DependsOnField = said(z.array(z.string().min(1)), { expected: 'a list of project names' });
+
+/** OpenTofu or Terraform, in Atlantis's words (`terraform_distribution`). */
+export const ToolDistributionField = said(z.enum(['opentofu', 'terraform']), {
+  expected: 'one of `opentofu`, `terraform`',
+});
+
+/** An exact version or a constraint (config/tool-version.ts); YAML reads `1.11` as a number, hence quotes. */
+export const ToolVersionField = said(
+  z.string().superRefine((version, ctx) => {
+    if (parseToolVersion(version) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `\`${version}\` is neither a version nor a version constraint: write an exact version (\`1.11.6\`) or a constraint (\`~> 1.11.0\` for any 1.11.x, \`>= 1.10, < 1.12\`).`,
+      });
+    }
+  }),
+  { expected: 'a version or a version constraint in quotes (`"1.11.6"`, `"~> 1.11.0"`)' },
+);
+
+/** sluice.yaml's `tool`: which OpenTofu/Terraform a project runs (atlantis.yaml: `terraform_*`). */
+export const ToolField = said(
+  z.strictObject({ distribution: ToolDistributionField.optional(), version: ToolVersionField.optional() }),
+  { expected: 'a map with `distribution` and/or `version`', where: 'in `tool`' },
+);

@@ -4,8 +4,9 @@ import { normalizeRepoPath, resolveFrom } from '../projects/paths.js';
 import { said } from './config-text.js';
 import { didYouMean } from './did-you-mean.js';
 import { checkOverrides, type OverridePaths } from './overrides.js';
-import { DependsOnField, dirField, RequirementsSchema, WorkspaceField } from './project-fields.js';
+import { DependsOnField, dirField, RequirementsSchema, ToolField, WorkspaceField } from './project-fields.js';
 import type { ApplyRequirement, LockMode, RepoRules } from './rules.js';
+import type { ToolRequest } from './tool-version.js';
 import { toWorkflows, type Workflow, WorkflowsSchema } from './workflow.js';
 import { type ConfigIssue, formatPath, parseYamlConfig } from './yaml-config.js';
 
@@ -45,6 +46,10 @@ export interface ProjectConfig {
   /** Present only when the server config lets this repo override it. */
   applyRequirements?: ApplyRequirement[];
   planRequirements?: ApplyRequirement[];
+  /** Absent: the server's default OpenTofu/Terraform (src/runner/resolve-tool.ts). */
+  tool?: ToolRequest;
+  /** dbt projects: profiles.yml's folder (repo-relative; default the project's) and the outputs to use. */
+  dbt?: { profilesDir?: string; planTarget?: string; applyTarget?: string; dataBuild?: boolean };
 }
 
 export interface RepoConfig {
@@ -85,6 +90,25 @@ const AutoplanSchema = said(
   { expected: 'a map with `enabled` and/or `when_modified`', where: 'in `autoplan`' },
 );
 
+/** A name dbt's profiles.yml could use as an output. */
+const TargetName = said(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]*$/), {
+  expected: 'a profile output name',
+});
+
+/** sluice.yaml's `dbt`: where the profiles are and which output plans and applies use. */
+const DbtFieldsSchema = said(
+  z.strictObject({
+    profiles_dir: dirField().optional(),
+    plan_target: TargetName.optional(),
+    apply_target: TargetName.optional(),
+    data_build: z.boolean().optional(),
+  }),
+  {
+    expected: 'a map with `profiles_dir`, `plan_target`, `apply_target` and/or `data_build`',
+    where: 'in `dbt`',
+  },
+);
+
 const ProjectSchema = said(
   z
     .strictObject({
@@ -98,8 +122,27 @@ const ProjectSchema = said(
       workflow: said(z.string().min(1), { expected: 'a workflow name' }).optional(),
       apply_requirements: RequirementsSchema.optional(),
       plan_requirements: RequirementsSchema.optional(),
+      tool: ToolField.optional(),
+      dbt: DbtFieldsSchema.optional(),
     })
     .superRefine((project, ctx) => {
+      if (project.dbt !== undefined && project.type !== 'dbt') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dbt'],
+          params: { at: 'key' },
+          message: '`dbt` settings need `type: dbt` on the same project.',
+        });
+      }
+      if (project.type === 'dbt' && project.tool !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tool'],
+          params: { at: 'key' },
+          message:
+            '`tool` picks the OpenTofu/Terraform of a Terraform project; a dbt project runs the server’s dbt.',
+        });
+      }
       const dir = normalizeRepoPath(project.dir);
       if (dir === undefined) return;
       for (const [index, pattern] of (project.autoplan?.when_modified ?? []).entries()) {
@@ -312,5 +355,16 @@ function toProjectConfig(project: RawProject): ProjectConfig {
   if (project.workflow !== undefined) out.workflow = project.workflow;
   if (project.apply_requirements !== undefined) out.applyRequirements = project.apply_requirements;
   if (project.plan_requirements !== undefined) out.planRequirements = project.plan_requirements;
+  if (project.tool !== undefined) out.tool = project.tool;
+  if (project.dbt !== undefined) {
+    const profilesDir =
+      project.dbt.profiles_dir === undefined ? undefined : normalizeRepoPath(project.dbt.profiles_dir);
+    out.dbt = {
+      ...(profilesDir !== undefined ? { profilesDir } : {}),
+      ...(project.dbt.plan_target !== undefined ? { planTarget: project.dbt.plan_target } : {}),
+      ...(project.dbt.apply_target !== undefined ? { applyTarget: project.dbt.apply_target } : {}),
+      ...(project.dbt.data_build !== undefined ? { dataBuild: project.dbt.data_build } : {}),
+    };
+  }
   return out;
 }

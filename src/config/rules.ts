@@ -45,6 +45,12 @@ export interface SandboxRules {
   planEnv: string[];
   /** Names of server environment variables passed to apply steps. */
   applyEnv: string[];
+  /**
+   * Absolute folders dbt plan / apply steps may write besides the job's checkout: a DuckDB warehouse
+   * file's folder (a networked warehouse needs none). Absent: none.
+   */
+  planPaths?: string[];
+  applyPaths?: string[];
 }
 
 /** What an admin decides for a repository; never taken from the pull request itself. */

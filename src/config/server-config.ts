@@ -85,13 +85,29 @@ const PermissionsSchema = said(
   { expected: 'a map with `plan`, `apply`, `unlock` and/or `projects`', where: 'in `permissions`' },
 );
 
+/** A folder outside the server's own that a stage may write, e.g. where a DuckDB warehouse file lives. */
+const AbsolutePathSchema = said(
+  z
+    .string()
+    .min(2)
+    .refine((p) => p.startsWith('/') && !p.split('/').includes('..'), {
+      message: 'must be an absolute path without `..`',
+    }),
+  { expected: 'an absolute path' },
+);
+
 const SandboxSchema = said(
   z.strictObject({
     network: z.boolean().optional(),
     plan_env: said(z.array(EnvNameSchema), { expected: 'a list of environment variable names' }).optional(),
     apply_env: said(z.array(EnvNameSchema), { expected: 'a list of environment variable names' }).optional(),
+    plan_paths: said(z.array(AbsolutePathSchema), { expected: 'a list of absolute paths' }).optional(),
+    apply_paths: said(z.array(AbsolutePathSchema), { expected: 'a list of absolute paths' }).optional(),
   }),
-  { expected: 'a map with `network`, `plan_env` and/or `apply_env`', where: 'in `sandbox`' },
+  {
+    expected: 'a map with `network`, `plan_env`, `apply_env`, `plan_paths` and/or `apply_paths`',
+    where: 'in `sandbox`',
+  },
 );
 
 function regexSchema(what: string) {
@@ -374,6 +390,8 @@ function toPatch(rule: RawRule, base: string): RulePatch {
     if (rule.sandbox.network !== undefined) sandbox.network = rule.sandbox.network;
     if (rule.sandbox.plan_env) sandbox.planEnv = rule.sandbox.plan_env;
     if (rule.sandbox.apply_env) sandbox.applyEnv = rule.sandbox.apply_env;
+    if (rule.sandbox.plan_paths) sandbox.planPaths = rule.sandbox.plan_paths;
+    if (rule.sandbox.apply_paths) sandbox.applyPaths = rule.sandbox.apply_paths;
     patch.sandbox = sandbox;
   }
   return patch;

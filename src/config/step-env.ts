@@ -1,3 +1,4 @@
+import { atlantisStepVariables } from './atlantis-step-env.js';
 import { ENV_NAME, RESERVED_ENV } from './workflow.js';
 
 /** What a workflow step knows about the run it is part of (documented in docs/repo-config.md). */
@@ -7,6 +8,10 @@ export interface StepContext {
   repoRoot: string;
   projectDir: string;
   planFile: string;
+  /** The plan as JSON (`show -json`): written after the `plan` step; in an apply, the reviewed plan's. */
+  showFile: string;
+  /** The OpenTofu/Terraform version the steps run. */
+  toolVersion: string;
   prNumber: number;
   headSha: string;
   baseBranch: string;
@@ -15,13 +20,27 @@ export interface StepContext {
   user?: string;
   /** The words after `--` in the comment. */
   commentArgs: readonly string[];
+  /** The repository the pull request merges into; absent outside a pull request (`sluice plan` locally). */
+  repo?: RepoName;
+  /** The repository of the head branch; absent when the forge does not name it (a fork on GitLab). */
+  headRepo?: RepoName;
+  pullUrl?: string;
+  pullAuthor?: string;
+}
+
+/** A repository as Atlantis names it: `owner` is everything before the last `/` (GitLab: the namespace). */
+export interface RepoName {
+  owner: string;
+  name: string;
 }
 
 /**
  * The variables Sluice gives every workflow step, on top of the sandbox's own (PATH, HOME, TF_*):
  * the run's facts, the server variables the rules pass to this stage (`sandbox.plan_env` /
- * `sandbox.apply_env`, read from the server's environment; missing ones are left out), and the values
- * set by earlier `env` steps. Pure: the runner supplies the values.
+ * `sandbox.apply_env`, read from the server's environment; missing ones are left out), Atlantis's
+ * names for the same facts (`PLANFILE`, `WORKSPACE`, …), and the values set by earlier `env` steps.
+ * Later sources win, as in Atlantis, except that nothing replaces a `SLUICE_*` variable. Pure: the
+ * runner supplies the values.
  */
 export function stepEnvironment(
   context: StepContext,
@@ -33,6 +52,7 @@ export function stepEnvironment(
     const value = passed.from[name];
     if (value !== undefined && ENV_NAME.test(name) && !RESERVED_ENV.test(name)) env[name] = value;
   }
+  Object.assign(env, atlantisStepVariables(context));
   for (const [name, value] of Object.entries(fromEnvSteps)) {
     if (ENV_NAME.test(name) && !RESERVED_ENV.test(name)) env[name] = value;
   }

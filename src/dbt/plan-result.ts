@@ -56,7 +56,9 @@ export interface NodeChange {
   columns?: ColumnChanges;
   /** Tests attached to this node in this plan's build. */
   tests?: TestCounts;
-  /** What an apply of this change does, e.g. "rebuild table", "replace view". */
+  /** With a data build: rows in the PR's build, and in production (absent for a new node). */
+  rows?: { pr: number; production?: number };
+  /** What an apply of this change does, e.g. "build new table, switch view". */
   applyAction: string;
   /** For `indirect` nodes: the changed nodes upstream of it. */
   upstreamChanges?: string[];
@@ -107,8 +109,10 @@ export interface DbtPlanResult {
   baseManifestHash?: string;
   /** No production manifest: everything is new. */
   bootstrap: boolean;
-  /** Where the zero-row build went, e.g. `pr_42`. */
+  /** Where the build went, e.g. `pr_42`. */
   schema: string;
+  /** The build was of real data (the repo's `dbt.data_build`), not zero rows; row counts compared. */
+  dataBuild?: boolean;
   versions: { dbt?: string; adapter?: { name: string; version?: string }; python?: string };
   /** Directly changed nodes (models, seeds, snapshots, sources; tests counted, not listed). */
   changes: NodeChange[];

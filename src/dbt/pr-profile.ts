@@ -5,8 +5,8 @@ export interface PrProfileInput {
   profilesYml: string;
   /** The project's `dbt_project.yml`, for its `profile` name. */
   projectYml: string;
-  /** The schema the plan builds into, e.g. `pr_42`. */
-  schema: string;
+  /** The schema the plan builds into, e.g. `pr_42`; absent: the output's own (an apply). */
+  schema?: string;
   /** The output to use; default the profile's own `target`. */
   target?: string;
 }
@@ -26,7 +26,7 @@ export function prSchemaName(prNumber: number, prefix = 'pr_'): string {
  * stays as written; dbt renders it. Pure: the runner writes the result to the plan's own directory.
  */
 export function prProfile(input: PrProfileInput): PrProfile {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.schema)) {
+  if (input.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(input.schema)) {
     return { ok: false, message: `\`${input.schema}\` is not a plain schema name.` };
   }
   const project = parseDocument(input.projectYml);
@@ -58,6 +58,6 @@ export function prProfile(input: PrProfileInput): PrProfile {
   if (!isMap(profiles.getIn([profile, 'outputs', target]))) {
     return { ok: false, message: `profiles.yml has no output \`${target}\` under profile \`${profile}\`.` };
   }
-  profiles.setIn([profile, 'outputs', target, 'schema'], input.schema);
+  if (input.schema !== undefined) profiles.setIn([profile, 'outputs', target, 'schema'], input.schema);
   return { ok: true, profilesYml: profiles.toString(), profile, target };
 }

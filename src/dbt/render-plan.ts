@@ -51,6 +51,8 @@ export function renderDbtPlan(result: DbtPlanResult, options: RenderDbtPlanOptio
   const rows = [...result.changes, ...result.downstream];
   if (rows.length > 0) parts.push(impactTable(rows, options.maxRows ?? 40));
   else parts.push('_No models, seeds, snapshots or sources changed._');
+  const counted = rows.filter((row) => row.rows !== undefined);
+  if (counted.length > 0) parts.push(rowCountTable(counted, options.maxRows ?? 40));
   const lineage = renderLineage(result, {
     mermaid: options.mermaid,
     maxNodes: options.maxLineageNodes ?? 30,
@@ -90,7 +92,7 @@ function meta(result: DbtPlanResult): string {
   else if (result.baseManifestHash) {
     bits.push(`against production manifest ${codeSpan(result.baseManifestHash.slice(0, 12))}`);
   }
-  bits.push(`zero-row build in schema ${codeSpan(result.schema)}`);
+  bits.push(`${result.dataBuild ? 'data build' : 'zero-row build'} in schema ${codeSpan(result.schema)}`);
   return bits.join(' · ');
 }
 
@@ -102,6 +104,29 @@ function breakingSection(lines: readonly string[]): string {
     '>',
     '> Keep the old shape (add instead of remove or retype), or publish a new model version and deprecate the old one.',
   ].join('\n');
+}
+
+/** Rows per built model, production against this PR's data build: counts only. */
+function rowCountTable(rows: readonly NodeChange[], maxRows: number): string {
+  const lines = [
+    '**Row counts**',
+    '',
+    '| model | production | this PR | change |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const row of rows.slice(0, maxRows)) {
+    const pr = row.rows?.pr ?? 0;
+    const before = row.rows?.production;
+    const change =
+      before === undefined
+        ? 'new'
+        : pr === before
+          ? '±0'
+          : `${pr > before ? '+' : '−'}${Math.abs(pr - before)}${before > 0 ? ` (${pr > before ? '+' : '−'}${Math.round((Math.abs(pr - before) / before) * 1000) / 10} %)` : ''}`;
+    lines.push(`| ${codeSpan(row.name)} | ${before ?? '–'} | ${pr} | ${change} |`);
+  }
+  if (rows.length > maxRows) lines.push('', `_…and ${rows.length - maxRows} more._`);
+  return lines.join('\n');
 }
 
 function impactTable(rows: readonly NodeChange[], maxRows: number): string {

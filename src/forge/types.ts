@@ -32,11 +32,19 @@ export interface PullRequest {
   draft: boolean;
   /** The head branch lives in another repository (a fork), or in one that was deleted. */
   fromFork: boolean;
+  /** The repository the head branch lives in, when the forge names it (not for a deleted fork). */
+  headRepo?: { owner: string; name: string };
   headSha: string;
   headBranch: string;
   baseSha: string;
   baseBranch: string;
   mergeCommitSha?: string;
+}
+
+/** A branch and the commit at its head. */
+export interface BranchHead {
+  name: string;
+  sha: string;
 }
 
 export type FileChangeStatus = 'added' | 'modified' | 'removed' | 'renamed';
@@ -118,6 +126,11 @@ export interface Forge {
   readonly capabilities: ForgeCapabilities;
   getPullRequest(pr: PullRequestRef): Promise<PullRequest>;
   listChangedFiles(pr: PullRequestRef): Promise<ChangedFile[]>;
+  /**
+   * The repository's default branch and the commit at its head now. The rules for applying are read
+   * there, whichever branch a pull request targets.
+   */
+  getDefaultBranch(repo: RepoRef): Promise<BranchHead>;
   /** Comments on the PR whose body contains `marker`, oldest first. */
   findComments(pr: PullRequestRef, marker: string): Promise<Comment[]>;
   createComment(pr: PullRequestRef, body: string): Promise<string>;

@@ -6,7 +6,7 @@ import { codeSpan } from '../comments/markdown.js';
 import { kindMarker } from '../comments/markers.js';
 import { renderApplyComment } from '../comments/render.js';
 import type { ApplyRules } from '../config/apply-rules.js';
-import type { RepoConfig } from '../config/repo-config.js';
+import type { ProjectConfig, RepoConfig } from '../config/repo-config.js';
 import type { ApplyRequirement, LockMode, RepoRules } from '../config/rules.js';
 import type { Workflow } from '../config/workflow.js';
 import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
@@ -16,11 +16,15 @@ import { discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
 import type { PlanTarget } from '../queue/jobs.js';
 import type { Checkout } from '../runner/git-mirror.js';
+import type { InstalledTools } from '../runner/installed-tools.js';
+import { toolOfPlan } from '../runner/resolve-tool.js';
 import { applyProject } from '../runner/terraform/apply-project.js';
 import type { RunFacts } from '../runner/terraform/run-stage.js';
 import { lockKey, prKey, repoKey } from '../store/keys.js';
 import type { PlannedProject } from '../store/types.js';
+import { applyDbt } from './apply-dbt.js';
 import { unmetRequirements } from './apply-requirements.js';
+import { dropPrSchemas } from './drop-pr-schemas.js';
 import { heldBack } from './held-back.js';
 import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
@@ -29,6 +33,8 @@ import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
 import { reply } from './reply.js';
 import { isSluiceContext, requirementFacts } from './requirement-facts.js';
+import { checkoutRulesCommit } from './rules-commit.js';
+import { pullRequestFacts } from './run-facts.js';
 import { type RunSettings, runSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -70,8 +76,7 @@ export async function applyPullRequest(
   const status = (state: 'pending' | 'success' | 'failure', description: string, context = APPLY_CONTEXT) =>
     forge.setCommitStatus(pr.repo, statusSha, { context, state, description, targetUrl: deps.publicUrl });
 
-  // dbt projects are checked by their plan only: applying them (Write-Audit-Publish) is not built yet.
-  const applicable = (state?.projects ?? []).filter((p) => (p.type ?? 'terraform') !== 'dbt');
+  const applicable = state?.projects ?? [];
   const pending = applicable.filter(
     (p) => p.status === 'planned' && p.applied?.outcome !== 'applied' && matchesTarget(p, request.target),
   );
@@ -86,7 +91,7 @@ export async function applyPullRequest(
   }
   if (!state || toApply.length === 0) {
     if (request.trigger === 'merge') {
-      await releaseEverything(deps, pr);
+      await releaseEverything(deps, pr, request.runId, log);
     } else {
       await reply(
         forge,
@@ -107,9 +112,15 @@ export async function applyPullRequest(
     });
   }
 
-  // What must hold, and the apply order, come from the server and the BASE branch's config, never
-  // from the PR's own.
-  const { applyRules, order, parallelApply } = await baseApplyRules(deps, forge, pull, rules, request.signal);
+  // What must hold, and the apply order, come from the server and the DEFAULT branch's config (see
+  // rulesCommit), never from the PR's own nor from the branch it targets.
+  const { applyRules, order, parallelApply } = await defaultBranchApplyRules(
+    deps,
+    forge,
+    pull,
+    rules,
+    request.signal,
+  );
   const wanted = new Set(toApply.flatMap((p) => applyRules.applyRequirementsFor(p)));
   // After a merge only approval still means something; mergeable and undiverged are moot.
   const required: ApplyRequirement[] = [...wanted].filter((r) => !merged || r === 'approved');
@@ -167,16 +178,12 @@ export async function applyPullRequest(
       return 'refused';
     }
     const settings = runSettings(rules, deps, headConfig.config);
-    const facts: RunFacts = {
-      prNumber: pr.number,
+    const facts = pullRequestFacts(pull, {
       headSha: state.headSha,
-      baseBranch: pull.baseBranch,
-      headBranch: pull.headBranch,
       user: request.trigger === 'comment' ? request.requestedBy : undefined,
-      commentArgs: [],
-    };
+    });
 
-    const tool = await deps.tool();
+    const tools = await deps.tools();
     const views: ApplyProjectView[] = [];
     // This PR's projects with changes that are not applied: a project depending on one of them waits.
     const notApplied = new Set(
@@ -186,7 +193,12 @@ export async function applyPullRequest(
     );
     // Projects of this run that were not applied: a later execution order group does not run.
     const notAppliedInRun: OrderedProject[] = [];
-    const ordered = applyOrder(toApply.map((planned) => ({ ...order(planned.name), planned })));
+    const ordered = applyOrder(
+      toApply.map((planned) => {
+        const place = order(planned.name);
+        return { ...place, type: place.type ?? planned.type, planned };
+      }),
+    );
     const applyEntry = async (
       { planned, ...place }: (typeof ordered)[number],
       index: number,
@@ -217,12 +229,13 @@ export async function applyPullRequest(
         project,
         checkout,
         artifactDir: join(workDir, String(index)),
-        tool,
+        tools,
         request,
         log,
         lockMode: applyRules.lockMode,
         settings,
         steps: workflow.workflow.apply,
+        dbt: headConfig.config?.projects?.find((p) => p.name === project.name)?.dbt,
         facts,
         setStatus: (s, d) => status(s, d, context),
       });
@@ -234,7 +247,7 @@ export async function applyPullRequest(
       }
       return view;
     };
-    // `parallel_apply` (base branch): projects of one batch share a group and do not depend on each other.
+    // `parallel_apply` (default branch): projects of one batch share a group and do not depend on each other.
     let next = 0;
     for (const batch of applyBatches(ordered, parallelApply)) {
       const first = next;
@@ -291,7 +304,11 @@ export async function applyPullRequest(
     const allDone = applicable.every(
       (p) => p.status !== 'planned' || p.noChanges || p.applied?.outcome === 'applied',
     );
-    if (merged && allDone) await releaseEverything(deps, pr);
+    if (merged && allDone) await releaseEverything(deps, pr, request.runId, log);
+    // A dbt deployment is a good moment for the janitor: drop schemas closed PRs left in the warehouse.
+    if (views.some((v) => v.outcome === 'applied' && v.project.type === 'dbt')) {
+      await deps.queue.enqueue({ kind: 'reconcile', repo: pr.repo, deliveryId: `sweep-${request.runId}` });
+    }
     // After the release, so the re-plans can take the locks.
     await replanOthers(
       deps,
@@ -319,13 +336,16 @@ async function applyOne(
     project: Project;
     checkout: Checkout;
     artifactDir: string;
-    tool: Awaited<ReturnType<WorkerDeps['tool']>>;
+    /** The installed tools: the plan's own version is applied with (resolve-tool.ts toolOfPlan). */
+    tools: InstalledTools;
     request: ApplyRequest;
     log: Logger;
     lockMode: LockMode;
     settings: RunSettings;
     /** The apply stage of the project's workflow. */
     steps: Workflow['apply'];
+    /** A dbt project's `dbt` settings from the reviewed commit's config. */
+    dbt?: ProjectConfig['dbt'];
     facts: RunFacts;
     setStatus: (state: 'pending' | 'success' | 'failure', description: string) => Promise<void>;
   },
@@ -380,6 +400,32 @@ async function applyOne(
       'Sluice did not run this plan again: another apply of it is running, or was interrupted before it reported back. If none is running, check the state (e.g. `tofu state list`), then comment `sluice plan` and apply the new plan.',
     );
   }
+  if (project.type === 'dbt') {
+    await input.setStatus('pending', 'Building and auditing…');
+    const dbt = await applyDbt(deps, {
+      pr: pull.ref,
+      project,
+      planKey: planned.planKey,
+      headSha: input.facts.headSha,
+      checkoutDir: input.checkout.dir,
+      artifactDir: input.artifactDir,
+      settings: input.settings,
+      dbt: input.dbt,
+      requestedBy: request.requestedBy,
+      signal: request.signal,
+      log: input.log,
+    });
+    if (dbt.outcome !== 'applied') await deps.store.deliveries.release('apply', claim);
+    await input.setStatus(
+      dbt.outcome === 'applied' ? 'success' : 'failure',
+      dbt.outcome === 'applied'
+        ? 'Published'
+        : dbt.outcome === 'stale'
+          ? 'The saved plan is stale; planning again'
+          : 'Not published',
+    );
+    return view(dbt.outcome, dbt.message, dbt.output);
+  }
   const artifact = await deps.store.plans.get(planned.planKey);
   if (!artifact) {
     await deps.store.deliveries.release('apply', claim);
@@ -389,6 +435,13 @@ async function applyOne(
       'The saved plan is no longer stored. Comment `sluice plan`, review the new plan, then apply.',
     );
   }
+  // Exactly the OpenTofu/Terraform version that made the plan, whatever the project asks for now.
+  const tool = toolOfPlan(artifact.tool, input.tools);
+  if (!tool.ok) {
+    await deps.store.deliveries.release('apply', claim);
+    await input.setStatus('failure', `Not applied: ${tool.asked} is not installed`);
+    return view('refused', tool.message);
+  }
   await input.setStatus('pending', 'Applying…');
   await mkdir(input.artifactDir, { recursive: true });
   const outcome = await applyProject({
@@ -396,7 +449,8 @@ async function applyOne(
     checkoutDir: input.checkout.dir,
     artifactDir: input.artifactDir,
     planFile: artifact.planFile,
-    tool: input.tool,
+    planJson: artifact.planJson,
+    tool: tool.tool,
     sandbox: deps.sandbox,
     providerCacheDir: join(deps.dataDir, 'plugin-cache'),
     timeoutMs: input.settings.stepTimeoutMs,
@@ -436,27 +490,20 @@ async function applyOne(
 /**
  * The apply rules and each project's place in the apply order (`depends_on`, `execution_order_group`,
  * `type`) and whether projects of one batch apply at the same time (`parallel_apply`), all from the repo
- * config on the BASE branch. A project the base config does not list (a new one, or no config) has no
- * dependencies, group 0, and is Terraform.
+ * config on the DEFAULT branch (at rulesCommit). A project that config does not list (a new one, or no
+ * config) has no dependencies, group 0, and is Terraform.
  */
-async function baseApplyRules(
+async function defaultBranchApplyRules(
   deps: WorkerDeps,
   forge: Forge,
   pull: PullRequest,
   rules: RepoRules,
   signal: AbortSignal,
 ): Promise<{ applyRules: ApplyRules; order: (name: string) => OrderedProject; parallelApply: boolean }> {
-  const base = await deps.mirrors.checkout(
-    pull.ref.repo,
-    await forge.cloneAccess(pull.ref.repo),
-    pull.baseSha,
-    {
-      signal,
-    },
-  );
+  const defaults = await checkoutRulesCommit(deps, forge, pull, signal);
   try {
-    const applyRules = await loadApplyRules(base, rules);
-    const loaded = applyRules.issues.length === 0 ? await loadRepoConfig(base) : undefined;
+    const applyRules = await loadApplyRules(defaults, rules);
+    const loaded = applyRules.issues.length === 0 ? await loadRepoConfig(defaults) : undefined;
     const config: RepoConfig | undefined = loaded?.ok ? loaded.config : undefined;
     return {
       applyRules,
@@ -464,7 +511,7 @@ async function baseApplyRules(
       parallelApply: config?.parallelApply === true,
     };
   } finally {
-    await base.dispose();
+    await defaults.dispose();
   }
 }
 
@@ -564,9 +611,16 @@ async function replanOthers(
   }
 }
 
-async function releaseEverything(deps: WorkerDeps, pr: PullRequestRef): Promise<void> {
+async function releaseEverything(
+  deps: WorkerDeps,
+  pr: PullRequestRef,
+  runId: string,
+  log: Logger,
+): Promise<void> {
+  const state = await deps.store.pulls.get(prKey(pr));
   await deps.locks.releaseAll(prKey(pr));
   await deps.store.pulls.delete(prKey(pr));
+  if (state) await dropPrSchemas(deps, state, runId, log);
 }
 
 function matchesTarget(p: PlannedProject, target: PlanTarget | undefined): boolean {

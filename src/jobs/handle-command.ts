@@ -5,11 +5,14 @@ import type { Forge } from '../forge/types.js';
 import type { Logger } from '../logger.js';
 import type { CommandJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
-import { prKey } from '../store/keys.js';
+import { TOOL_TITLE } from '../runner/resolve-tool.js';
+import { prKey, repoKey } from '../store/keys.js';
+import { rollbackDbt } from './apply-dbt.js';
 import { applyPullRequest } from './apply-pull-request.js';
 import { createPlanJobHandler } from './plan-pull-request.js';
 import { releaseLocks } from './release-locks.js';
 import { reply } from './reply.js';
+import { runSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
 export const SLUICE_VERSION = '0.1.0';
@@ -45,12 +48,10 @@ export function createCommandJobHandler(deps: WorkerDeps) {
 
     if (command.name === 'help') return reply(forge, job.pr, usageText(rules.allowedCommands, words));
     if (command.name === 'version') {
-      const tool = await deps.tool();
-      return reply(
-        forge,
-        job.pr,
-        `Sluice ${SLUICE_VERSION} · ${tool.name === 'tofu' ? 'OpenTofu' : 'Terraform'} ${tool.version}`,
-      );
+      // The default tool first, then every other version a project's `tool` may ask for.
+      const tools = await deps.tools();
+      const names = tools.all.map((t) => `${TOOL_TITLE[t.name]} ${t.version}`);
+      return reply(forge, job.pr, `Sluice ${SLUICE_VERSION} · ${names.join(', ')}`);
     }
     const refusal = await mayRun(deps, forge, job, command);
     if (refusal) {
@@ -120,6 +121,22 @@ export function createCommandJobHandler(deps: WorkerDeps) {
       );
       return;
     }
+    if (command.name === 'rollback') {
+      await rollbackDbt(
+        deps,
+        forge,
+        {
+          pr: job.pr,
+          project: command.project,
+          requestedBy: job.author,
+          runId: context.id,
+          signal: context.signal,
+        },
+        runSettings(deps.rules(job.pr.repo), deps),
+        log,
+      );
+      return;
+    }
     if (command.name === 'unlock') {
       const released = await releaseLocks(deps, job.pr, `unlock-${context.id}`);
       await deps.store.pulls.delete(prKey(job.pr));
@@ -153,15 +170,30 @@ async function mayRun(
   job: CommandJob,
   command: Command,
 ): Promise<string | undefined> {
+  if (command.name === 'rollback') {
+    // Rolling back changes production as an apply does: the same people may do it.
+    const deployed = (await deps.store.dbt.latestDeployments(repoKey(job.pr.repo))).map((d) => ({
+      ...d.project,
+      workspace: 'default',
+    }));
+    return decide('apply', commandTargets(deployed, command));
+  }
   if (command.name !== 'plan' && command.name !== 'apply' && command.name !== 'unlock') return undefined;
   const planned = (await deps.store.pulls.get(prKey(job.pr)))?.projects ?? [];
-  const decision = await checkPermission({
-    command: command.name,
-    projects: commandTargets(planned, command),
-    rules: deps.rules(job.pr.repo).permissions,
-    user: job.author,
-    role: () => forge.getPermission(job.pr.repo, job.author),
-    isTeamMember: (team) => forge.isTeamMember(job.pr.repo, team, job.author),
-  });
-  return decision.allowed ? undefined : decision.message;
+  return decide(command.name, commandTargets(planned, command));
+
+  async function decide(
+    guarded: 'plan' | 'apply' | 'unlock',
+    projects: ReturnType<typeof commandTargets>,
+  ): Promise<string | undefined> {
+    const decision = await checkPermission({
+      command: guarded,
+      projects,
+      rules: deps.rules(job.pr.repo).permissions,
+      user: job.author,
+      role: () => forge.getPermission(job.pr.repo, job.author),
+      isTeamMember: (team) => forge.isTeamMember(job.pr.repo, team, job.author),
+    });
+    return decision.allowed ? undefined : decision.message;
+  }
 }

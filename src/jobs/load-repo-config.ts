@@ -38,16 +38,16 @@ export async function loadRepoConfig(
 }
 
 /**
- * The apply rules (requirements, lock mode, automerge) for a pull request, read from a checkout of its
- * BASE commit (`pull.baseSha`), never from the PR's head: a PR cannot loosen what must hold before it
- * is applied. An invalid config on the base branch is ignored (the server's rules apply) and reported
- * in `issues`.
+ * The apply rules (requirements, lock mode, automerge) for a pull request, read from a checkout of the
+ * repository's DEFAULT branch (the commit rulesCommit picks), never from the PR's head nor from the
+ * branch it targets: a PR cannot loosen what must hold before it is applied. An invalid config there is
+ * ignored (the server's rules apply) and reported in `issues`.
  */
 export async function loadApplyRules(
-  base: Pick<Checkout, 'dir' | 'listFiles'>,
+  defaults: Pick<Checkout, 'dir' | 'listFiles'>,
   rules: RepoRules,
 ): Promise<ApplyRules> {
-  const file = findRepoConfigFile(await base.listFiles());
-  const text = file === undefined ? undefined : readCheckoutFile(base.dir, file);
+  const file = findRepoConfigFile(await defaults.listFiles());
+  const text = file === undefined ? undefined : readCheckoutFile(defaults.dir, file);
   return resolveApplyRules(rules, file === undefined || text === undefined ? undefined : { file, text });
 }

@@ -1,3 +1,4 @@
+import type { ProjectConfig } from '../config/repo-config.js';
 import { prSchemaName } from '../dbt/pr-profile.js';
 import { dbtProjectResult } from '../dbt/project-result.js';
 import { SluiceError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface PlanDbtInput {
   planKey: string;
   createdAt: string;
   settings: Pick<RunSettings, 'stepTimeoutMs' | 'sandboxRules'>;
+  /** The project's `dbt` settings in sluice.yaml: profiles folder, plan output. */
+  dbt?: ProjectConfig['dbt'];
   signal: AbortSignal;
 }
 
@@ -70,6 +73,10 @@ export async function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<Pr
     signal: input.signal,
     masker: maskerForStage(deps.masker, names, serverEnv),
     network: input.settings.sandboxRules?.network,
+    writable: input.settings.sandboxRules?.planPaths,
+    ...(input.dbt?.profilesDir !== undefined ? { profilesDir: input.dbt.profilesDir } : {}),
+    ...(input.dbt?.planTarget !== undefined ? { target: input.dbt.planTarget } : {}),
+    dataBuild: input.dbt?.dataBuild === true,
   });
   await deps.store.dbt.putPlan(input.planKey, {
     resultJson: JSON.stringify(result),

@@ -15,6 +15,7 @@ import type { Project } from '../projects/types.js';
 import type { PlanJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import type { Checkout } from '../runner/git-mirror.js';
+import { resolveTool } from '../runner/resolve-tool.js';
 import { planProject } from '../runner/terraform/plan-project.js';
 import type { ProjectPlanResult } from '../runner/types.js';
 import { lockKey, planKey, prKey } from '../store/keys.js';
@@ -24,10 +25,13 @@ import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
 import { planDbt } from './plan-dbt.js';
 import { planRequirementsError, planRequirementsWanted, unmetPlanRequirements } from './plan-requirements.js';
+import { projectTool } from './project-tool.js';
 import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
 import { reply } from './reply.js';
 import { requirementFacts } from './requirement-facts.js';
+import { checkoutRulesCommit } from './rules-commit.js';
+import { pullRequestFacts } from './run-facts.js';
 import { runSettings } from './run-settings.js';
 import { selectProjects } from './select-projects.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -169,9 +173,9 @@ async function plan(
       return 'no-projects';
     }
 
-    // Plan requirements and the lock mode: the server's rules under the BASE branch's config.
-    const baseRules = await baseBranchRules(deps, forge, pull, rules, context.signal);
-    const unmet = await unmetForPlan(forge, pull, checkout, baseRules, projects);
+    // Plan requirements and the lock mode: the server's rules under the DEFAULT branch's config.
+    const defaultRules = await defaultBranchRules(deps, forge, pull, rules, context.signal);
+    const unmet = await unmetForPlan(forge, pull, checkout, defaultRules, projects);
     log.info({ projects: projects.map((p) => p.name), notMet: [...unmet.keys()] }, 'planning');
     await status('pending', `Planning ${projects.length} project${projects.length === 1 ? '' : 's'}…`);
     await Promise.all(
@@ -180,20 +184,25 @@ async function plan(
     await publish(await render([], projects));
 
     // Each tool is looked for only when a project needs it: a dbt-only repo needs no OpenTofu.
-    const tool = projects.some((p) => p.type !== 'dbt') ? await deps.tool() : undefined;
-    const toolOf = (project: Project): ProjectPlanResult['tool'] =>
-      project.type === 'dbt' || !tool
+    const tools = projects.some((p) => p.type !== 'dbt') ? await deps.tools() : undefined;
+    // The OpenTofu/Terraform a project's `tool` asks for, else the default (src/runner/resolve-tool.ts).
+    const chosenTool = (project: Project) =>
+      tools && project.type !== 'dbt'
+        ? resolveTool(projectTool(repoConfig.config, project.name), tools)
+        : undefined;
+    const toolOf = (project: Project): ProjectPlanResult['tool'] => {
+      const chosen = chosenTool(project);
+      const tool = chosen?.ok ? chosen.tool : tools?.default;
+      return project.type === 'dbt' || !tool
         ? { name: 'dbt', version: 'unknown' }
         : { name: tool.name, version: tool.version };
-    const planned: PlannedProject[] = [];
-    const facts = {
-      prNumber: pr.number,
-      headSha,
-      baseBranch: pull.baseBranch,
-      headBranch: pull.headBranch,
-      user: job.requestedBy,
-      commentArgs: job.extraArgs ?? [],
     };
+    const planned: PlannedProject[] = [];
+    const facts = pullRequestFacts(pull, {
+      headSha,
+      user: job.requestedBy,
+      commentArgs: job.extraArgs,
+    });
     const results = await mapLimit(projects, settings.parallelPlans, async (project, index) => {
       const key = planKey(pr, headSha, project);
       const planId = new Date().toISOString();
@@ -231,7 +240,14 @@ async function plan(
       if (!workflow.ok) {
         return notPlanned({ step: 'workflow', message: workflow.message, output: '' }, 'Unknown workflow');
       }
-      const holder = await takeLock(deps, baseRules.lockMode, pull, headSha, project, toolOf(project));
+      const chosen = chosenTool(project);
+      if (chosen && !chosen.ok) {
+        return notPlanned(
+          { step: 'tool', message: chosen.message, output: '' },
+          `${chosen.asked} is not installed`,
+        );
+      }
+      const holder = await takeLock(deps, defaultRules.lockMode, pull, headSha, project, toolOf(project));
       if (holder.locked) {
         record(holder.locked.result, holder);
         await status(
@@ -261,6 +277,7 @@ async function plan(
           planKey: key,
           createdAt: planId,
           settings,
+          dbt: repoConfig.config?.projects?.find((p) => p.name === project.name)?.dbt,
           signal: context.signal,
         });
         record(result, holder);
@@ -271,7 +288,7 @@ async function plan(
         project,
         checkoutDir: checkout.dir,
         artifactDir,
-        tool: tool ?? (await deps.tool()),
+        tool: chosen?.ok ? chosen.tool : await deps.tool(),
         sandbox: deps.sandbox,
         providerCacheDir: join(deps.dataDir, 'plugin-cache'),
         timeoutMs: settings.stepTimeoutMs,
@@ -325,11 +342,11 @@ async function plan(
 }
 
 /**
- * The rules a plan follows that the repo config on the BASE branch may override (plan requirements, lock
- * mode) — never the PR's own config. The base is checked out only when `allowed_overrides` lets the
- * repository override either.
+ * The rules a plan follows that the repo config on the DEFAULT branch (at rulesCommit) may override
+ * (plan requirements, lock mode) — never the PR's own config, nor the one on the branch it targets. The
+ * default branch is checked out only when `allowed_overrides` lets the repository override either.
  */
-async function baseBranchRules(
+async function defaultBranchRules(
   deps: WorkerDeps,
   forge: Forge,
   pull: PullRequest,
@@ -339,18 +356,11 @@ async function baseBranchRules(
   if (!rules.allowedOverrides.some((k) => k === 'plan_requirements' || k === 'lock_mode')) {
     return resolveApplyRules(rules);
   }
-  const base = await deps.mirrors.checkout(
-    pull.ref.repo,
-    await forge.cloneAccess(pull.ref.repo),
-    pull.baseSha,
-    {
-      signal,
-    },
-  );
+  const defaults = await checkoutRulesCommit(deps, forge, pull, signal);
   try {
-    return await loadApplyRules(base, rules);
+    return await loadApplyRules(defaults, rules);
   } finally {
-    await base.dispose();
+    await defaults.dispose();
   }
 }
 

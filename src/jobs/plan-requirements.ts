@@ -7,7 +7,7 @@ export const PLAN_REQUIREMENTS_STEP = 'plan requirements';
 
 /**
  * Which requirements are checked before planning these projects: each project's `plan_requirements`
- * (server rules, or the base branch's config where allowed). A merged pull request can no longer be
+ * (server rules, or the default branch's config where allowed). A merged pull request can no longer be
  * made mergeable or undiverged, so only `approved` still counts for it.
  */
 export function planRequirementsWanted(

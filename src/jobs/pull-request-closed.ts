@@ -2,6 +2,7 @@ import type { ClosedJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import { prKey } from '../store/keys.js';
 import { applyPullRequest } from './apply-pull-request.js';
+import { dropPrSchemas } from './drop-pr-schemas.js';
 import { releaseLocks } from './release-locks.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -20,8 +21,10 @@ export function createClosedJobHandler(deps: WorkerDeps) {
       log.info({ outcome }, 'apply on merge done');
       return;
     }
+    const state = await deps.store.pulls.get(prKey(job.pr));
     const released = await releaseLocks(deps, job.pr, context.id);
     await deps.store.pulls.delete(prKey(job.pr));
+    if (state) await dropPrSchemas(deps, state, context.id, log);
     log.info({ released: released.length, merged: job.merged }, 'pull request closed: locks released');
   };
 }

@@ -1,6 +1,7 @@
 import type { ReconcileJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import { prKey, repoKey } from '../store/keys.js';
+import { dropPrSchemas, sweepPrSchemas } from './drop-pr-schemas.js';
 import { releaseLocks } from './release-locks.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -11,6 +12,7 @@ import type { WorkerDeps } from './worker-deps.js';
  */
 export function createReconcileJobHandler(deps: WorkerDeps) {
   return async function reconcileLocks(job: ReconcileJob, context: JobContext): Promise<void> {
+    const log = deps.logger.child({ jobId: context.id });
     const locks = await deps.locks.list();
     const holders = new Map<string, (typeof locks)[number]>();
     for (const lock of locks) holders.set(lock.prKey, lock);
@@ -27,7 +29,10 @@ export function createReconcileJobHandler(deps: WorkerDeps) {
       if (pull.state === 'open' || waitingForApply) continue;
       released += (await releaseLocks(deps, state.pr, context.id)).length;
       await deps.store.pulls.delete(prKey(state.pr));
+      await dropPrSchemas(deps, state, context.id, log);
     }
-    deps.logger.info({ jobId: context.id, released }, 'lock reconciliation done');
+    log.info({ released }, 'lock reconciliation done');
+    // A repository's push (or a periodic pass naming it): sweep its closed PRs' dbt schemas too.
+    if (job.repo) await sweepPrSchemas(deps, job.repo, context.id, log);
   };
 }

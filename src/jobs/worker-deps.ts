@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { JobQueue } from '../queue/types.js';
 import type { DbtToolInfo } from '../runner/dbt/dbt-tool.js';
 import type { GitMirrors } from '../runner/git-mirror.js';
+import type { InstalledTools } from '../runner/installed-tools.js';
 import type { Masker } from '../runner/mask.js';
 import type { Sandbox } from '../runner/sandbox.js';
 import type { ToolInfo } from '../runner/tools.js';
@@ -21,7 +22,10 @@ export interface WorkerDeps {
   rules: RulesSource;
   mirrors: GitMirrors;
   sandbox: Sandbox;
+  /** The default OpenTofu/Terraform: what a project without `tool` runs. */
   tool: () => Promise<ToolInfo>;
+  /** Every installed OpenTofu/Terraform, for projects that ask for one (src/runner/resolve-tool.ts). */
+  tools: () => Promise<InstalledTools>;
   /** dbt, found when a dbt project is first planned (src/runner/dbt/dbt-tool.ts findDbtTool). */
   dbtTool: () => Promise<DbtToolInfo>;
   masker: Masker;

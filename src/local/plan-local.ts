@@ -8,14 +8,18 @@ import { buildPlanView } from '../comments/view.js';
 import type { ConfigIssue } from '../config/repo-config.js';
 import { loadRepoConfig } from '../jobs/load-repo-config.js';
 import { mapLimit } from '../jobs/map-limit.js';
+import { projectTool } from '../jobs/project-tool.js';
 import { selectProjects } from '../jobs/select-projects.js';
 import { discoverProjects } from '../projects/discover.js';
 import type { Project } from '../projects/types.js';
+import { findInstalledTools, type InstalledTools } from '../runner/installed-tools.js';
 import { createMasker } from '../runner/mask.js';
+import { resolveTool } from '../runner/resolve-tool.js';
 import { createSandbox } from '../runner/sandbox.js';
 import { planProject } from '../runner/terraform/plan-project.js';
-import { findTerraformTool, type ToolInfo } from '../runner/tools.js';
+import { NO_RUN_FACTS, type RunFacts } from '../runner/terraform/run-stage.js';
 import type { ProjectPlanResult } from '../runner/types.js';
+import { localWorkflow } from './local-workflow.js';
 import type { PlanProgress } from './plan-progress.js';
 import { type LocalRevisions, resolveRevisions } from './resolve-revisions.js';
 import { snapshotWorkingTree } from './snapshot-working-tree.js';
@@ -46,8 +50,8 @@ export interface LocalPlanOptions {
   notice: (line: string) => void;
   /** Shows the projects' progress while they plan. */
   progress: (projects: readonly Project[]) => PlanProgress;
-  /** Default: findTerraformTool (the provisioned OpenTofu, then PATH). */
-  tool?: () => Promise<ToolInfo>;
+  /** Default: findInstalledTools (the provisioned OpenTofu, then PATH, plus the tools directory). */
+  tools?: () => Promise<InstalledTools>;
 }
 
 export type LocalPlanOutcome =
@@ -113,30 +117,57 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       hide: [revisions.root],
     });
     if (sandbox.mode === 'none') options.notice(sandbox.reason);
-    const tool = await (options.tool ?? findTerraformTool)();
+    const installed = await (options.tools ?? findInstalledTools)();
+    const tool = installed.default;
     const count = projects.length === 1 ? '1 project' : `${projects.length} projects`;
     const dirty = changes.dirty ? ', uncommitted changes included' : '';
     options.notice(`planning ${count} with ${tool.name} ${tool.version}: changes since ${since}${dirty}`);
 
     const masker = createMasker([]);
+    // No pull request: its number is 0, and there is no repository name, URL, author or commenter.
+    const facts: RunFacts = {
+      ...NO_RUN_FACTS,
+      headSha: revisions.headSha,
+      headBranch: revisions.branch ?? '',
+      baseBranch: revisions.base.ref,
+      commentArgs: options.extraArgs ?? [],
+    };
     const progress = options.progress(projects);
     let results: ProjectPlanResult[];
     try {
       results = await mapLimit(projects, options.parallelPlans ?? 2, async (project, index) => {
         progress.start(project);
+        const notPlanned = (step: string, message: string): ProjectPlanResult => {
+          const result: ProjectPlanResult = {
+            project,
+            status: 'failed',
+            error: { step, message, output: '' },
+            tool: { name: tool.name, version: tool.version },
+            durationMs: 0,
+          };
+          progress.finish(result);
+          return result;
+        };
+        const workflow = localWorkflow(repoConfig.config, repoConfig.file, project.name);
+        if (!workflow.ok) return notPlanned('workflow', workflow.message);
+        // The OpenTofu/Terraform the project's `tool` asks for, as on the server.
+        const chosen = resolveTool(projectTool(repoConfig.config, project.name), installed);
+        if (!chosen.ok) return notPlanned('tool', chosen.message);
         const artifactDir = join(scratch, 'artifacts', String(index));
         await mkdir(artifactDir, { recursive: true });
         const { result } = await planProject({
           project,
           checkoutDir: tree,
           artifactDir,
-          tool,
+          tool: chosen.tool,
           sandbox,
           providerCacheDir: options.providerCacheDir,
           timeoutMs: options.stepTimeoutMs ?? 30 * 60_000,
           signal: options.signal,
           masker,
           extraArgs: options.extraArgs,
+          steps: workflow.workflow.plan,
+          facts,
         });
         progress.finish(result);
         return result;

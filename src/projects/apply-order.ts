@@ -1,4 +1,4 @@
-/** What decides when a project is applied in a run: from the repo config on the base branch. */
+/** What decides when a project is applied in a run: from the repo config on the default branch. */
 export interface OrderedProject {
   name: string;
   /** Default `terraform`. */

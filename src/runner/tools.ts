@@ -21,8 +21,11 @@ export const PROVISIONED_BIN = fileURLToPath(new URL('../../.tools/bin', import.
  * Finds OpenTofu (preferred) or Terraform: the provisioned one first, then PATH.
  * Its version is read once, without the caller's CLI configuration.
  */
-export async function findTerraformTool(pathEnv = process.env.PATH ?? ''): Promise<ToolInfo> {
-  const dirs = [PROVISIONED_BIN, ...pathEnv.split(delimiter).filter(Boolean)];
+export async function findTerraformTool(
+  pathEnv = process.env.PATH ?? '',
+  provisionedBin = PROVISIONED_BIN,
+): Promise<ToolInfo> {
+  const dirs = [provisionedBin, ...pathEnv.split(delimiter).filter(Boolean)];
   for (const name of ['tofu', 'terraform'] as const) {
     for (const dir of dirs) {
       const path = join(dir, name);
@@ -52,4 +55,24 @@ async function readVersion(path: string): Promise<string> {
   if (!parsed.terraform_version)
     throw new SluiceError('TOOL_NOT_FOUND', `${path} did not report its version`);
   return parsed.terraform_version;
+}
+
+const DISTRIBUTION_LINE = /^(OpenTofu|Terraform) v(\S+)/m;
+
+/**
+ * What a binary is, from its own `version` output (`OpenTofu v1.11.6`, `Terraform v1.5.7`): for
+ * binaries listed by path, whose file name need not say. Undefined when it is neither.
+ */
+export async function identifyTool(path: string): Promise<ToolInfo | undefined> {
+  if (!(await isExecutable(path))) return undefined;
+  const output = await run(path, ['version'], {
+    env: { PATH: '/usr/bin:/bin', CHECKPOINT_DISABLE: '1', HOME: '/nonexistent' },
+    timeout: 30_000,
+  }).then(
+    ({ stdout }) => stdout,
+    () => '',
+  );
+  const match = DISTRIBUTION_LINE.exec(output);
+  if (!match) return undefined;
+  return { name: match[1] === 'OpenTofu' ? 'tofu' : 'terraform', path, version: match[2] as string };
 }

@@ -1,3 +1,4 @@
+import type { DbtDeployment } from '../dbt/deployment.js';
 import type { PullRequestRef } from '../forge/types.js';
 
 /**
@@ -62,7 +63,20 @@ export interface DbtStore {
   /** Written by an apply once production is built; absent: plans bootstrap (everything is new). Kept until replaced. */
   putProduction(key: string, production: DbtProduction): Promise<void>;
   getProduction(key: string): Promise<DbtProduction | undefined>;
+  /**
+   * Makes a deployment production (its manifest and catalog become what plans compare against) and
+   * records it first in the project's history, which keeps the latest DEPLOYMENTS_KEPT. `repoKey`
+   * lists the project among the repository's deployed dbt projects.
+   */
+  recordDeployment(key: string, repoKey: string, deployment: DbtDeployment): Promise<void>;
+  /** A project's recorded deployments, newest first. */
+  deployments(key: string): Promise<DbtDeployment[]>;
+  /** The latest deployment of each dbt project of a repository. */
+  latestDeployments(repoKey: string): Promise<DbtDeployment[]>;
 }
+
+/** Deployments kept per dbt project: rollback targets and what garbage collection keeps tables for. */
+export const DEPLOYMENTS_KEPT = 20;
 
 /** What Sluice last planned for one project of a PR. */
 export interface PlannedProject {

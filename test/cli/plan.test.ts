@@ -166,6 +166,46 @@ describe('sluice plan on a local checkout (real git, real OpenTofu)', () => {
     expect(outside.stderr).toContain('is not inside a git repository');
   });
 
+  it('runs the workflow each project names in sluice.yaml, custom ones included', async () => {
+    const sluiceYaml = [
+      'version: 1',
+      'projects:',
+      '  - name: prod',
+      '    dir: envs/prod',
+      '    workflow: linted',
+      '  - name: dev',
+      '    dir: envs/dev',
+      '    workflow: terragrunt',
+      'workflows:',
+      '  linted:',
+      '    plan:',
+      '      steps:',
+      '        - init',
+      '        - run: [sh, -c, \'echo "linted $SLUICE_PROJECT_NAME: pull=$PULL_NUM branch=$HEAD_BRANCH_NAME"\']',
+      '        - plan',
+      '',
+    ].join('\n');
+    await origin.commit('feature', {
+      'envs/prod/main.tf': INITIAL['envs/prod/main.tf'] + resource('api'),
+      'envs/dev/main.tf': INITIAL['envs/dev/main.tf'] + resource('more'),
+      'sluice.yaml': sluiceYaml,
+    });
+
+    const { code, stdout, stderr } = await plan([]);
+
+    expect(code).toBe(1);
+    expect(stdout.split('\n')[0]).toBe('## 1 of 2 projects failed');
+    // The custom workflow's `run` step ran in the plan, before the plan itself.
+    expect(stdout).toContain('linted prod: pull=0 branch=feature');
+    expect(stdout).toContain('+   terraform_data.api\n');
+    // A workflow only a server config could define is not guessed at.
+    expect(stdout).toContain(
+      'Workflow `terragrunt` is not defined in `sluice.yaml`. A local plan has no server config, so it knows only the repository’s own workflows and `default`.',
+    );
+    expect(stdout).not.toContain('terraform_data.more');
+    expect(stderr).toMatch(/✗ dev +failed at workflow/);
+  });
+
   it('exits 2 with file:line:column when sluice.yaml is invalid, and plans nothing', async () => {
     await origin.commit('feature', {
       'envs/prod/main.tf': INITIAL['envs/prod/main.tf'] + resource('api'),

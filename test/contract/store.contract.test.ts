@@ -128,6 +128,44 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.dbt.getProduction('github/2/dbt-production/shop')).toBeUndefined();
   });
 
+  it('records dbt deployments newest first, keeps the latest 20, and makes the newest production', async () => {
+    const store = client();
+    const deployment = (project: string, n: number) => ({
+      id: `${project}-${n}`,
+      kind: 'apply' as const,
+      project: { name: project, dir: project },
+      sha: String(n).padStart(40, '0'),
+      at: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+      models: [
+        {
+          uniqueId: 'model.shop.orders',
+          name: 'orders',
+          key: `k${n}`,
+          public: { database: 'wh', schema: 'main', identifier: 'orders' },
+          physical: { database: 'wh', schema: 'sluice_shop', identifier: `orders__k${n}` },
+        },
+      ],
+      built: [`k${n}`],
+      manifest: `{"n":${n}}`,
+    });
+    expect(await store.dbt.deployments('github/1/dbt-production/shop')).toEqual([]);
+    expect(await store.dbt.latestDeployments('github/1')).toEqual([]);
+    for (let n = 1; n <= 22; n++) {
+      await store.dbt.recordDeployment('github/1/dbt-production/shop', 'github/1', deployment('shop', n));
+    }
+    await store.dbt.recordDeployment('github/1/dbt-production/web', 'github/1', deployment('web', 1));
+    const history = await client().dbt.deployments('github/1/dbt-production/shop');
+    expect(history.map((d) => d.id)).toEqual(Array.from({ length: 20 }, (_, i) => `shop-${22 - i}`));
+    expect(history[0]).toEqual(deployment('shop', 22));
+    expect(await client().dbt.getProduction('github/1/dbt-production/shop')).toEqual({
+      manifest: '{"n":22}',
+      sha: String(22).padStart(40, '0'),
+      storedAt: deployment('shop', 22).at,
+    });
+    expect((await client().dbt.latestDeployments('github/1')).map((d) => d.id)).toEqual(['shop-22', 'web-1']);
+    expect(await store.dbt.latestDeployments('github/2')).toEqual([]);
+  });
+
   it('remembers comment ids per PR and kind', async () => {
     const store = client();
     expect(await store.comments.get('pr', 'plan')).toEqual([]);

@@ -162,7 +162,7 @@ repos:
     expect(h.applyComments(5)[0]).toContain('2 projects');
   });
 
-  it('a PR that loosens apply_requirements in its own sluice.yaml is held to the base branch’s', async () => {
+  it('a PR that loosens apply_requirements in its own sluice.yaml is held to the default branch’s', async () => {
     const { h, states } = ctx;
     const written = states.serials('app').length;
     const pr = await h.openPullRequest(4, {
@@ -218,5 +218,47 @@ repos:
     await h.waitFor(() => h.applyComments(1).length > 0 && !h.applyComments(1)[0]?.includes('Applying'), {
       timeoutMs: 30_000,
     });
+  });
+});
+
+/** `app` needs an approval to apply (an override the server allows); the release branch drops that. */
+const STRICT_YAML = `version: 1
+projects:
+  - name: app
+    dir: app
+    apply_requirements: [approved]
+`;
+
+describe.each(FORGES)('rules from the default branch on %s (comment mode)', (forge) => {
+  const ctx = configHarness(forge, {
+    serverConfig: `version: 1
+repos:
+  - id_regex: '.*'
+    allowed: true
+    apply_mode: comment
+    apply_requirements: []
+    lock_mode: 'off'
+    allowed_overrides: [apply_requirements]
+`,
+    stacks: { app: 'app' },
+    files: { 'sluice.yaml': STRICT_YAML },
+    access: { dev: 'write', reviewer: 'write' },
+  });
+
+  it('a PR into `release`, whose sluice.yaml drops `approved`, still needs the approval main asks for', async () => {
+    const { h, states } = ctx;
+    const looser = STRICT_YAML.replace('    apply_requirements: [approved]\n', '');
+    await h.origin.commit('release', { 'sluice.yaml': looser }, { from: 'main' });
+    const pr = await h.openPullRequest(1, { 'app/main.tf': stack(states, 'app', 2) }, { base: 'release' });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+
+    await h.comment(1, 'sluice apply', 'dev');
+    await h.waitFor(() => h.replies(1).some((r) => r.includes('cannot apply yet')), { timeoutMs: 30_000 });
+    expect(h.replies(1).join('\n')).toMatch(/\*\*Approved\*\*: nobody but the author has approved this/);
+    expect(states.serials('app')).toEqual([]);
+
+    h.approve(pr, 'reviewer');
+    await h.comment(1, 'sluice apply', 'dev');
+    await h.waitFor(() => states.serials('app').length === 1, { timeoutMs: 90_000 });
   });
 });

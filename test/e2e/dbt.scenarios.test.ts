@@ -1,12 +1,12 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findDbtTool } from '../../src/runner/dbt/dbt-tool.js';
 import { dbtProductionKey } from '../../src/store/keys.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { stableId } from '../fakes/shared/ids.js';
-import { copyShop, parseProject, SHOP_FIXTURE } from '../integration/dbt-support.js';
+import { copyShop, parseProject, shopRepoFiles } from '../integration/dbt-support.js';
 import { type Harness, OWNER, REPO, startHarness } from '../support/harness.js';
 
 const network = (resources: number) =>
@@ -14,17 +14,6 @@ const network = (resources: number) =>
     { length: resources },
     (_, i) => `resource "terraform_data" "net_${i}" {\n  input = "net-${i}"\n}\n`,
   ).join('\n');
-
-/** The dbt fixture's files under `shop/`, as the origin repo holds them. */
-async function shopFiles(): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const entry of await readdir(SHOP_FIXTURE, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[`shop/${relative(SHOP_FIXTURE, path)}`] = await readFile(path, 'utf8');
-  }
-  return files;
-}
 
 function edited(files: Record<string, string>, path: string, edit: (text: string) => string): string {
   const before = files[path];
@@ -41,7 +30,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
     let shop: Record<string, string>;
 
     beforeAll(async () => {
-      shop = await shopFiles();
+      shop = await shopRepoFiles();
       // Both PRs touch `shop`; locking is covered in apply.scenarios.test.ts.
       h = await startHarness({
         forge: 'github',

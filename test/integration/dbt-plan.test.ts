@@ -38,7 +38,11 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
     });
 
     /** A PR: production's checkout (with its warehouse file) copied, edited, then planned. */
-    async function plan(name: string, edit: (projectDir: string) => Promise<void>) {
+    async function plan(
+      name: string,
+      edit: (projectDir: string) => Promise<void>,
+      extra: Partial<Parameters<typeof planDbtProject>[0]> = {},
+    ) {
       const checkout = join(root, name, 'checkout');
       await cp(join(root, 'production'), checkout, { recursive: true });
       await edit(join(checkout, 'shop'));
@@ -56,9 +60,34 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
         timeoutMs: 120_000,
         signal: new AbortController().signal,
         masker: createMasker([]),
+        ...extra,
       });
       return { ...outcome, artifactDir };
     }
+
+    it('with a data build, compares the row counts of the changed models with production', async () => {
+      const { result } = await plan(
+        'data-build',
+        (dir) =>
+          editFile(dir, 'models/staging/stg_orders.sql', (t) =>
+            t.replace("from {{ ref('orders') }}", "from {{ ref('orders') }}\nwhere status != 'returned'"),
+          ),
+        { dataBuild: true },
+      );
+      expect(result.status).toBe('planned');
+      expect(result.dataBuild).toBe(true);
+      const rows = Object.fromEntries([...result.changes, ...result.downstream].map((c) => [c.name, c.rows]));
+      expect(rows).toEqual({
+        stg_orders: { pr: 5, production: 6 },
+        customer_orders: { pr: 4, production: 4 },
+        daily_revenue: { pr: 5, production: 5 },
+      });
+      const markdown = renderDbtPlan(result, { mermaid: false });
+      expect(markdown).toContain('data build in schema `pr_7`');
+      expect(markdown).toContain('| `stg_orders` | 6 | 5 | −1 (−16.7 %) |');
+      expect(markdown).toContain('| `customer_orders` | 4 | 4 | ±0 |');
+      expect(markdown).not.toContain('Data tests ran on zero rows');
+    });
 
     it('lists a changed model with its reason, its new column, and everything downstream', async () => {
       const { result, manifest, artifactDir } = await plan('body', (dir) =>
@@ -73,7 +102,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
           reasons: ['body'],
           category: 'non-breaking',
           columns: { added: ['is_recent'], removed: [], typeChanged: [] },
-          applyAction: 'replace view',
+          applyAction: 'create new view, switch view',
         }),
       ]);
       expect(result.downstream.map((d) => [d.name, d.category, d.upstreamChanges])).toEqual([
@@ -108,7 +137,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
       expect(result.changes).toEqual([
         expect.objectContaining({ name: 'daily_revenue', reasons: ['removed'], category: 'non-breaking' }),
       ]);
-      expect(result.changes[0]?.applyAction).toContain('dbt does not drop');
+      expect(result.changes[0]?.applyAction).toBe('drop its view (its table stays until collected)');
       expect(result.testChanges.removed).toEqual(['no_negative_revenue']);
       expect(result.downstream).toEqual([]);
     });

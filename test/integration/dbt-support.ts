@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { cp, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { DbtToolInfo } from '../../src/runner/dbt/dbt-tool.js';
@@ -9,6 +9,17 @@ const run = promisify(execFile);
 
 /** Our own small dbt-duckdb project: seeds, staging views, a contracted mart, a unit test, an exposure. */
 export const SHOP_FIXTURE = fileURLToPath(new URL('../fixtures/dbt/shop', import.meta.url));
+
+/** The fixture's files under `shop/`, as a repository holds them (path → text). */
+export async function shopRepoFiles(): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(SHOP_FIXTURE, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[`shop/${relative(SHOP_FIXTURE, path)}`] = await readFile(path, 'utf8');
+  }
+  return files;
+}
 
 export async function copyShop(dest: string): Promise<void> {
   await cp(SHOP_FIXTURE, dest, { recursive: true });
@@ -87,4 +98,29 @@ export async function buildProduction(
     join(targetRoot, 'logs'),
   ]);
   return { manifest, catalog: await readFile(join(docs, 'catalog.json'), 'utf8') };
+}
+
+/** Rows of a query against a DuckDB warehouse file, read (read-only) with the dbt venv's own duckdb module. */
+export async function queryWarehouse(
+  tool: DbtToolInfo,
+  warehouse: string,
+  sql: string,
+): Promise<unknown[][]> {
+  const python = join(tool.venvDir ?? '', 'bin', 'python');
+  const script =
+    'import duckdb, json, sys\nc = duckdb.connect(sys.argv[1], read_only=True)\nprint(json.dumps(c.sql(sys.argv[2]).fetchall(), default=str))';
+  const { stdout } = await run(python, ['-c', script, warehouse, sql]);
+  return JSON.parse(stdout) as unknown[][];
+}
+
+/** What the public view `main.<view>` selects from: `schema.table`. */
+export async function viewTarget(tool: DbtToolInfo, warehouse: string, view: string): Promise<string> {
+  const [row] = await queryWarehouse(
+    tool,
+    warehouse,
+    `select sql from duckdb_views() where schema_name = 'main' and view_name = '${view}'`,
+  );
+  // `CREATE VIEW x AS SELECT * FROM [db.]schema.table;`: the last two parts.
+  const from = /from\s+([\w."]+)/i.exec(String(row?.[0] ?? ''))?.[1] ?? '';
+  return from.replace(/"/g, '').split('.').slice(-2).join('.');
 }

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAtlantisConfig } from '../../src/config/atlantis-config.js';
 import type { SandboxRules } from '../../src/config/rules.js';
 import type { Step } from '../../src/config/workflow.js';
 import type { Project } from '../../src/projects/types.js';
@@ -69,7 +71,7 @@ describe('workflow steps with real OpenTofu in bubblewrap', () => {
     // Network on by default, as SLUICE_SANDBOX_NETWORK=on; a repository's rules may turn it off.
     sandbox = await createSandbox({ mode: 'bwrap', network: true, readOnlyPaths: [], hide: [hiddenDir] });
     const main = `variable "greeting" {\n  type    = string\n  default = "default-greeting"\n}\nvariable "stage" {\n  type    = string\n  default = "none"\n}\nresource "terraform_data" "a" {\n  input = "\${var.greeting}/\${var.stage}"\n}\noutput "said" {\n  value = terraform_data.a.output\n}\n`;
-    for (const dir of ['app', 'app2', 'env', 'ws']) {
+    for (const dir of ['app', 'app2', 'env', 'ws', 'atlantis']) {
       await mkdir(join(checkout, dir), { recursive: true });
       await writeFile(join(checkout, dir, 'main.tf'), main);
     }
@@ -212,6 +214,68 @@ describe('workflow steps with real OpenTofu in bubblewrap', () => {
     expect(result.status).toBe('failed');
     expect(result.error?.message).toMatch(/ran longer than 1 s/);
     expect(result.durationMs).toBeLessThan(10_000);
+  });
+
+  it('gives `run` steps of a converted atlantis.yaml Atlantis’s variables, with the same meaning', async () => {
+    const parsed = parseAtlantisConfig(
+      [
+        'version: 3',
+        'projects:',
+        '  - name: atl',
+        '    dir: atlantis',
+        '    workspace: staging',
+        '    workflow: custom',
+        'workflows:',
+        '  custom:',
+        '    plan:',
+        '      steps:',
+        '        - init',
+        '        - run: echo "ws=$WORKSPACE pull=$PULL_NUM project=$PROJECT_NAME rel=$REPO_REL_DIR"',
+        '        - plan',
+        '        - run: test -s "$PLANFILE" && echo "planfile=$PLANFILE" && head -c 18 "$SHOWFILE" && echo',
+        '        - run:',
+        '            command: echo "repo=$BASE_REPO_OWNER/$BASE_REPO_NAME head=$HEAD_REPO_OWNER $HEAD_BRANCH_NAME@$HEAD_COMMIT" && echo "by=$PULL_AUTHOR via=$USER_NAME url=$PULL_URL args=$COMMENT_ARGS dir=$DIR tf=$ATLANTIS_TERRAFORM_VERSION"',
+        '            shell: bash',
+        '    apply:',
+        '      steps:',
+        '        - apply',
+        '        - run: test -s "$PLANFILE" && echo "applied $PLANFILE" && head -c 18 "$SHOWFILE" && echo',
+      ].join('\n'),
+      'atlantis.yaml',
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const workflow = parsed.config.workflows?.custom;
+    const repo = { owner: 'acme', name: 'infra' };
+    const prFacts: RunFacts = {
+      ...facts,
+      repo,
+      headRepo: repo,
+      pullUrl: 'https://github.com/acme/infra/pull/42',
+      pullAuthor: 'carol',
+    };
+    const p = { ...project('atlantis', 'staging'), name: 'atl' };
+    const planned = await planProject(options(p, { steps: workflow?.plan, facts: prFacts }));
+    expect(planned.result.status).toBe('planned');
+    const output = planned.result.stepOutput ?? '';
+    expect(output).toContain('ws=staging pull=42 project=atl rel=atlantis');
+    // PLANFILE is the plan the `plan` step saved (and Sluice keeps); SHOWFILE its JSON.
+    const planFile = /planfile=(\/\S+)/.exec(output)?.[1];
+    expect(planFile).toMatch(/\/plan\.tfplan$/);
+    expect(readFileSync(planFile as string)).toEqual(planned.planFile);
+    expect(output).toContain('{"format_version"');
+    expect(output).toContain(`repo=acme/infra head=acme feature/x@${'c'.repeat(40)}`);
+    expect(output).toContain(
+      `by=carol via=alice url=https://github.com/acme/infra/pull/42 args=\\-\\v\\a\\r,\\a\\=\\b dir=${join(checkout, 'atlantis')} tf=${tool.version}`,
+    );
+
+    const applied = await applyProject({
+      ...options(p, { facts: prFacts }),
+      planFile: planned.planFile as Buffer,
+      planJson: planned.planJson,
+      steps: workflow?.apply,
+    });
+    expect(applied.status).toBe('applied');
+    expect(applied.output).toMatch(/applied \/\S+\/reviewed\.tfplan\n\{"format_version"/);
   });
 
   it('takes the network away when the repository’s rules say so', async () => {

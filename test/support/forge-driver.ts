@@ -13,13 +13,34 @@ export type BackendName = 'redis' | 'embedded';
 
 export const OWNER = 'acme';
 export const REPO = 'infra';
+/** Who forked the repository (`someone/infra`) and opens pull requests from that fork. */
+export const FORK_OWNER = 'someone';
+/** Who opens the pull requests that are not from a fork. */
+export const AUTHOR = 'dev';
 
 export interface PullRequestHandle {
   number: number;
   branch: string;
   headSha: string;
+  /** The branch the PR targets: `main`, the default branch, unless it was opened against another. */
+  base: string;
   baseSha: string;
+  /** The owner of the fork the head branch lives in (who opened the PR); absent: the repository itself. */
+  forkOwner?: string;
 }
+
+export interface PullRequestOptions {
+  /** The branch to target; `main` (the default branch) unless given. It must exist in the origin. */
+  base?: string;
+  /**
+   * Open it from FORK_OWNER's fork: the branch is pushed there, so the origin has its commits only as
+   * the PR's head ref (refs/pull/N/head, refs/merge-requests/N/head), and the forge names the fork.
+   */
+  fromFork?: boolean;
+}
+
+/** Who opened the PR: the fork's owner for a fork PR. */
+export const authorOf = (pr: PullRequestHandle) => pr.forkOwner ?? AUTHOR;
 
 /** Commit status states in one vocabulary, GitHub's: GitLab's `failed` reads `failure`, `running` `pending`. */
 export type NeutralState = 'pending' | 'success' | 'failure' | 'error';
@@ -75,19 +96,22 @@ export interface ForgeDriver extends FakeServerControls {
   /** Points deliveries at Sluice, once it listens at `sluiceUrl` with `settings`. */
   connect(sluiceUrl: string, settings: Settings): void;
 
-  /** A PR from `feature-<number>` with `files` committed on it, on the forge and in git; nothing delivered. */
-  createPullRequest(number: number, files: FileSet): Promise<PullRequestHandle>;
+  /**
+   * A PR from `feature-<number>` (of the repository, or of the fork with `fromFork`) with `files`
+   * committed on it, on the forge and in git; nothing delivered.
+   */
+  createPullRequest(number: number, files: FileSet, options?: PullRequestOptions): Promise<PullRequestHandle>;
   /** The signed "opened" delivery of a PR made with createPullRequest. */
   openedDelivery(pr: PullRequestHandle, deliveryId?: string): RawDelivery;
   /** createPullRequest, then the "opened" delivery. */
-  openPullRequest(number: number, files: FileSet): Promise<PullRequestHandle>;
+  openPullRequest(number: number, files: FileSet, options?: PullRequestOptions): Promise<PullRequestHandle>;
   /** Commits `files` on the PR's branch and delivers the push. */
   push(pr: PullRequestHandle, files: FileSet): Promise<PullRequestHandle>;
   /** A person comments on the PR (delivered as the forge does); returns the comment's id. */
   comment(number: number, body: string, author?: string): Promise<number>;
   /** A reviewer approves the PR's current head (no delivery: Sluice reads approvals when it needs them). */
   approve(pr: PullRequestHandle, reviewer?: string): void;
-  /** Merges the PR into main in git (a merge commit), marks it merged and delivers that; returns the SHA. */
+  /** Merges the PR into its base in git (a merge commit), marks it merged and delivers that; returns the SHA. */
   merge(pr: PullRequestHandle): Promise<string>;
   /** Closes the PR without merging and delivers that. */
   closePullRequest(pr: PullRequestHandle): Promise<void>;
@@ -212,12 +236,21 @@ export function composeDriver<Fake extends FakeServerControls>(
     post,
     deliver,
 
-    async createPullRequest(number, files) {
+    async createPullRequest(number, files, options = {}) {
       const branch = `feature-${number}`;
-      const baseSha = await origin.git('rev-parse', 'main');
-      const headSha = await origin.commit(branch, files, { from: 'main' });
+      const base = options.base ?? 'main';
+      const fork = options.fromFork === true;
+      const baseSha = await origin.git('rev-parse', base);
+      const headSha = await origin.commit(branch, files, { from: base, fork });
       await adapter.setHeadRef(number, headSha);
-      const pr = { number, branch, headSha, baseSha };
+      const pr: PullRequestHandle = {
+        number,
+        branch,
+        headSha,
+        base,
+        baseSha,
+        ...(fork ? { forkOwner: FORK_OWNER } : {}),
+      };
       adapter.addPullRequest(pr, await origin.diff(baseSha, headSha));
       pulls.set(number, pr);
       return pr;
@@ -226,13 +259,14 @@ export function composeDriver<Fake extends FakeServerControls>(
       const hook = hooks.opened(pr);
       return adapter.sign(hook.event, hook.payload, deliveryId);
     },
-    async openPullRequest(number, files) {
-      const pr = await driver.createPullRequest(number, files);
+    async openPullRequest(number, files, options) {
+      const pr = await driver.createPullRequest(number, files, options);
       await post(driver.openedDelivery(pr));
       return pr;
     },
     async push(pr, files) {
-      const headSha = await origin.commit(pr.branch, files, { from: pr.branch });
+      const fork = pr.forkOwner !== undefined;
+      const headSha = await origin.commit(pr.branch, files, { from: pr.branch, fork });
       await adapter.setHeadRef(pr.number, headSha);
       const next = { ...pr, headSha };
       adapter.movePullRequest(next, await origin.diff(pr.baseSha, headSha));
@@ -247,7 +281,7 @@ export function composeDriver<Fake extends FakeServerControls>(
       return id;
     },
     async merge(pr) {
-      const mergeSha = await origin.merge(pr.branch, 'main');
+      const mergeSha = await origin.merge(pr.branch, pr.base, { fork: pr.forkOwner !== undefined });
       adapter.markMerged(pr, mergeSha);
       await send(hooks.merged(pr, mergeSha));
       return mergeSha;

@@ -12,15 +12,36 @@ export interface FileChange {
   previous_filename?: string;
 }
 
-/** A real bare git repository as a PR's clone source, with a work clone to make commits in. */
+/**
+ * A real bare git repository as a PR's clone source, with a work clone to make commits in, and a fork
+ * of it (another bare repository) for pull requests whose head branch lives elsewhere.
+ */
 export interface GitOrigin {
   url: string;
   bareDir: string;
-  /** Commits `files` on `branch` from `from` (a branch or SHA); null deletes, `{ symlink }` links. Returns the SHA. */
-  commit(branch: string, files: FileSet, options?: { from?: string; message?: string }): Promise<string>;
-  /** Merges `branch` into `into` with a merge commit (as GitHub's merge button does); returns its SHA. */
-  merge(branch: string, into: string): Promise<string>;
-  /** Points refs/pull/<n>/head at `sha`, like GitHub does. */
+  /** The fork's own repository: a fork PR's branch is pushed there, never to the origin. */
+  forkUrl: string;
+  /**
+   * Commits `files` on `branch` from `from` (a branch or SHA); null deletes, `{ symlink }` links. Returns
+   * the SHA. With `fork`, the branch is pushed to the fork: the origin gets the commit only through a
+   * PR's head ref (setPullHead, setMergeRequestHead), as on a forge, and no push listener hears of it.
+   */
+  commit(
+    branch: string,
+    files: FileSet,
+    options?: { from?: string; message?: string; fork?: boolean },
+  ): Promise<string>;
+  /**
+   * Merges `branch` (the fork's, with `fork`) into `into` with a merge commit (as GitHub's merge button
+   * does); returns its SHA.
+   */
+  merge(branch: string, into: string, options?: { fork?: boolean }): Promise<string>;
+  /**
+   * Calls `listener` with each branch's head now, then after every push to a branch: how a fake forge
+   * learns where its branches are, as the real one does from pushes.
+   */
+  onPush(listener: (branch: string, sha: string) => void): void;
+  /** Points refs/pull/<n>/head at `sha` (a commit of the work clone, a fork's too), like GitHub does. */
   setPullHead(number: number, sha: string): Promise<void>;
   /** Points refs/merge-requests/<iid>/head at `sha`, like GitLab does. */
   setMergeRequestHead(iid: number, sha: string): Promise<void>;
@@ -42,6 +63,7 @@ const STATUS: Record<string, FileChange['status']> = {
 export async function createGitOrigin(initial: Record<string, string>): Promise<GitOrigin> {
   const root = await mkdtemp(join(tmpdir(), 'sluice-origin-'));
   const bareDir = join(root, 'origin.git');
+  const forkDir = join(root, 'fork.git');
   const workDir = join(root, 'work');
   const git = async (...args: string[]) =>
     (
@@ -58,16 +80,27 @@ export async function createGitOrigin(initial: Record<string, string>): Promise<
     ).stdout.trim();
 
   await run('git', ['init', '--bare', '-q', '-b', 'main', bareDir]);
+  await run('git', ['init', '--bare', '-q', '-b', 'main', forkDir]);
   await run('git', ['init', '-q', '-b', 'main', workDir]);
   await git('remote', 'add', 'origin', bareDir);
+  await git('remote', 'add', 'fork', forkDir);
 
+  // Pushed from the work clone: a fork's commit reaches the origin with its ref, as the forge copies it.
   const setRef = async (ref: string, sha: string) => {
-    await run('git', ['--git-dir', bareDir, 'update-ref', ref, sha]);
+    await git('push', '-q', '-f', 'origin', `${sha}:${ref}`);
+  };
+  const heads = new Map<string, string>();
+  const listeners: Array<(branch: string, sha: string) => void> = [];
+  const pushed = (branch: string, sha: string) => {
+    heads.set(branch, sha);
+    for (const listener of listeners) listener(branch, sha);
+    return sha;
   };
 
   const origin: GitOrigin = {
     url: `file://${bareDir}`,
     bareDir,
+    forkUrl: `file://${forkDir}`,
     git,
     async commit(branch, files, options = {}) {
       const hasHead = await git('rev-parse', '--verify', '-q', 'HEAD').then(
@@ -90,15 +123,25 @@ export async function createGitOrigin(initial: Record<string, string>): Promise<
         }
       }
       await git('commit', '-q', '--allow-empty', '-m', options.message ?? `change on ${branch}`);
+      if (options.fork) {
+        await git('push', '-q', '-f', 'fork', `HEAD:refs/heads/${branch}`);
+        return git('rev-parse', 'HEAD');
+      }
       await git('push', '-q', '-f', 'origin', `HEAD:refs/heads/${branch}`);
-      return git('rev-parse', 'HEAD');
+      return pushed(branch, await git('rev-parse', 'HEAD'));
     },
-    async merge(branch, into) {
+    async merge(branch, into, options = {}) {
+      const from = options.fork ? 'fork' : 'origin';
       await git('fetch', '-q', 'origin');
+      if (options.fork) await git('fetch', '-q', 'fork');
       await git('checkout', '-q', '-B', into, `origin/${into}`);
-      await git('merge', '-q', '--no-ff', '-m', `Merge branch ${branch}`, `origin/${branch}`);
+      await git('merge', '-q', '--no-ff', '-m', `Merge branch ${branch}`, `${from}/${branch}`);
       await git('push', '-q', 'origin', `HEAD:refs/heads/${into}`);
-      return git('rev-parse', 'HEAD');
+      return pushed(into, await git('rev-parse', 'HEAD'));
+    },
+    onPush(listener) {
+      listeners.push(listener);
+      for (const [branch, sha] of heads) listener(branch, sha);
     },
     async setPullHead(number, sha) {
       await setRef(`refs/pull/${number}/head`, sha);

@@ -1,5 +1,6 @@
 import { type FakeGitHub, startFakeGitHub } from '../fakes/github/fake-github.js';
 import {
+  authorOf,
   composeDriver,
   type ForgeAdapter,
   type ForgeDriver,
@@ -25,6 +26,7 @@ export interface GithubDriver extends ForgeDriver {
 export async function startGithubDriver(origin: GitOrigin): Promise<GithubDriver> {
   const fake = await startFakeGitHub();
   fake.addRepo({ owner: OWNER, name: REPO, cloneUrl: origin.url, installationId: INSTALLATION_ID });
+  origin.onPush((branch, sha) => fake.setBranch(OWNER, REPO, branch, sha));
   return composeDriver(origin, githubAdapter(fake, origin)) as GithubDriver;
 }
 
@@ -35,7 +37,10 @@ const prEvent = (pr: PullRequestHandle) => ({
   number: pr.number,
   headSha: pr.headSha,
   baseSha: pr.baseSha,
+  baseRef: pr.base,
   branch: pr.branch,
+  // A fork PR is opened by the fork's owner; other PRs keep the example's author.
+  ...(pr.forkOwner ? { forkOwner: pr.forkOwner, author: pr.forkOwner } : {}),
 });
 
 function githubAdapter(fake: FakeGitHub, origin: GitOrigin): ForgeAdapter<FakeGitHub> {
@@ -68,8 +73,10 @@ function githubAdapter(fake: FakeGitHub, origin: GitOrigin): ForgeAdapter<FakeGi
         repo: REPO,
         number: pr.number,
         head: { ref: pr.branch, sha: pr.headSha },
-        base: { ref: 'main', sha: pr.baseSha },
-        author: 'dev',
+        base: { ref: pr.base, sha: pr.baseSha },
+        author: authorOf(pr),
+        forkOwner: pr.forkOwner,
+        forkCloneUrl: pr.forkOwner ? origin.forkUrl : undefined,
         files,
       });
     },

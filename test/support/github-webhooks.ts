@@ -39,6 +39,11 @@ export interface PullRequestEventOptions extends RepoOptions {
   mergeSha?: string;
   /** The pull request's author (and the delivery's sender); the example's user unless given. */
   author?: string;
+  /**
+   * The owner of the fork the head branch lives in: `head.repo` is then `<forkOwner>/<repo>`, a fork
+   * (`fork: true`), and `head.label` and `head.user` name that owner. The repository itself unless given.
+   */
+  forkOwner?: string;
   /** Later than every earlier call's unless given. */
   updatedAt?: string;
 }
@@ -76,6 +81,7 @@ interface Repository {
   name: string;
   full_name: string;
   owner: Account;
+  fork?: boolean;
   has_discussions?: boolean;
 }
 interface PullRequest {
@@ -181,8 +187,19 @@ function envelope(payload: Payload, options: RepoOptions, sender: Account): void
   payload.sender = sender;
 }
 
+/** The example's repository object as `fork`'s fork of the target: its own name, URLs and ids. */
+function forkOf(repository: Repository, options: RepoOptions, fork: string): Repository {
+  const copy = JSON.parse(
+    JSON.stringify(repository).replaceAll(`${options.owner}/${options.repo}`, `${fork}/${options.repo}`),
+  ) as Repository;
+  identify(copy, { ...options, owner: fork });
+  copy.fork = true;
+  return copy;
+}
+
 function pullRequest(pull: PullRequest, options: PullRequestEventOptions, author: Account | undefined): void {
   const owner = account(options.owner);
+  const headOwner = options.forkOwner ?? options.owner;
   const baseRef = options.baseRef ?? 'main';
   pull.id = stableId(`pull:${options.owner}/${options.repo}#${options.number}`);
   pull.node_id = nodeId('PR', pull.id);
@@ -198,7 +215,7 @@ function pullRequest(pull: PullRequest, options: PullRequestEventOptions, author
     ...pull.head,
     sha: options.headSha,
     ref: options.branch,
-    label: `${options.owner}:${options.branch}`,
+    label: `${headOwner}:${options.branch}`,
   };
   pull.base = { ...pull.base, sha: options.baseSha, ref: baseRef, label: `${options.owner}:${baseRef}` };
   for (const side of [pull.head, pull.base]) {
@@ -207,6 +224,10 @@ function pullRequest(pull: PullRequest, options: PullRequestEventOptions, author
     identify(side.repo, options);
     // The examples predate `has_discussions` (2022), which GitHub now sends and the schema requires.
     side.repo.has_discussions ??= false;
+  }
+  if (options.forkOwner) {
+    pull.head.user = account(options.forkOwner);
+    if (pull.head.repo) pull.head.repo = forkOf(pull.head.repo, options, options.forkOwner);
   }
 }
 

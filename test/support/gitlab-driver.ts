@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type FakeGitLab, type StatusView, startFakeGitLab } from '../fakes/gitlab/fake-gitlab.js';
+import { projectId } from '../fakes/gitlab/ids.js';
 import type { AccessLevel } from '../fakes/gitlab/schemas/members.js';
 import {
   type Access,
+  authorOf,
   composeDriver,
   type ForgeAdapter,
   type ForgeDriver,
@@ -24,6 +26,9 @@ import {
 
 export const GITLAB_WEBHOOK_SECRET = 'test-gitlab-webhook-secret-0123456789';
 export const PROJECT = `${OWNER}/${REPO}`;
+
+/** The project a fork MR's source branch lives in: `someone/infra` for a fork, else the project itself. */
+const sourceProject = (pr: PullRequestHandle) => (pr.forkOwner ? `${pr.forkOwner}/${REPO}` : PROJECT);
 
 /** GitLab roles for GitHub's words: Maintainer, Developer, Reporter, no membership. */
 const ACCESS_LEVEL: Record<Access, AccessLevel> = { admin: 40, write: 30, read: 20, none: 0 };
@@ -55,6 +60,7 @@ const newSigningToken = () => `whsec_${randomBytes(32).toString('base64')}`;
 export async function startGitlabDriver(origin: GitOrigin): Promise<GitlabDriver> {
   const fake = await startFakeGitLab();
   fake.addProject({ path: PROJECT, cloneUrl: origin.url });
+  origin.onPush((branch, sha) => fake.setBranch(PROJECT, branch, sha));
   return composeDriver(origin, gitlabAdapter(fake, origin)) as GitlabDriver;
 }
 
@@ -70,7 +76,9 @@ const mrHook = (
     action,
     headSha: pr.headSha,
     sourceBranch: pr.branch,
-    author: 'dev',
+    targetBranch: pr.base,
+    sourceProject: sourceProject(pr),
+    author: authorOf(pr),
     ...extra,
   }),
 });
@@ -104,9 +112,11 @@ function gitlabAdapter(fake: FakeGitLab, origin: GitOrigin): ForgeAdapter<FakeGi
         project: PROJECT,
         iid: pr.number,
         sourceBranch: pr.branch,
+        targetBranch: pr.base,
         headSha: pr.headSha,
         baseSha: pr.baseSha,
-        author: 'dev',
+        author: authorOf(pr),
+        sourceProjectId: projectId(sourceProject(pr)),
         files,
       });
     },
@@ -129,6 +139,8 @@ function gitlabAdapter(fake: FakeGitLab, origin: GitOrigin): ForgeAdapter<FakeGi
           author,
           noteId: id,
           sourceBranch: pr.branch,
+          targetBranch: pr.base,
+          sourceProject: sourceProject(pr),
           headSha: pr.headSha,
         }),
       }),
@@ -151,7 +163,7 @@ function gitlabAdapter(fake: FakeGitLab, origin: GitOrigin): ForgeAdapter<FakeGi
       fake.reactions.map(({ noteId, name, user }) => ({ commentId: noteId, content: name, user })),
     badDeliveries(iid, maxBytes) {
       const payload = mrHook(
-        { number: iid, branch: 'x', headSha: 'a'.repeat(40), baseSha: '' },
+        { number: iid, branch: 'x', headSha: 'a'.repeat(40), base: 'main', baseSha: '' },
         'open',
       ).payload;
       const good = sign('Merge Request Hook', payload);

@@ -28,6 +28,8 @@ export interface MergeRequestHookOptions {
   headSha: string;
   sourceBranch: string;
   targetBranch?: string;
+  /** Full path of the project the source branch lives in (a fork, `someone/infra`); `project` unless given. */
+  sourceProject?: string;
   /** The MR's author; `actor` (the delivery's `user`) unless given. */
   author?: string;
   /** Who acted; the author unless given. */
@@ -54,6 +56,10 @@ export interface NoteHookOptions {
   action?: 'create' | 'update';
   /** The MR's source branch and head, for the embedded `merge_request`. */
   sourceBranch?: string;
+  /** The MR's target branch; `main` unless given. */
+  targetBranch?: string;
+  /** Full path of the project the MR's source branch lives in (a fork); `project` unless given. */
+  sourceProject?: string;
   headSha?: string;
 }
 
@@ -153,6 +159,7 @@ export function mergeRequestHook(options: MergeRequestHookOptions): Json {
   const closed = options.action === 'close';
   const state = merged ? 'merged' : closed ? 'closed' : 'opened';
   const title = options.title ?? `Change !${options.iid}`;
+  const source = options.sourceProject ?? options.project;
   return {
     object_kind: 'merge_request',
     event_type: 'merge_request',
@@ -164,7 +171,7 @@ export function mergeRequestHook(options: MergeRequestHookOptions): Json {
       iid: options.iid,
       target_branch: options.targetBranch ?? 'main',
       source_branch: options.sourceBranch,
-      source_project_id: projectId(options.project),
+      source_project_id: projectId(source),
       author_id: userId(author),
       assignee_ids: [],
       assignee_id: null,
@@ -191,7 +198,7 @@ export function mergeRequestHook(options: MergeRequestHookOptions): Json {
       human_time_change: null,
       human_time_estimate: null,
       url: `${WEB}/${options.project}/-/merge_requests/${options.iid}`,
-      source: hookProject(options.project, false),
+      source: hookProject(source, false),
       target: hookProject(options.project, false),
       last_commit: lastCommit(options.project, options.headSha),
       labels: [],
@@ -213,6 +220,7 @@ export function noteHook(options: NoteHookOptions): Json {
   const noteId = options.noteId ?? ++lastNoteId;
   const at = nextTimestamp();
   const sha = options.headSha ?? '562e173be03b8ff2efb05345d12df18815438a4b';
+  const source = options.sourceProject ?? options.project;
   return {
     object_kind: 'note',
     event_type: 'note',
@@ -240,9 +248,9 @@ export function noteHook(options: NoteHookOptions): Json {
     },
     merge_request: {
       id: mergeRequestId(options.project, options.iid),
-      target_branch: 'main',
+      target_branch: options.targetBranch ?? 'main',
       source_branch: options.sourceBranch ?? `feature-${options.iid}`,
-      source_project_id: projectId(options.project),
+      source_project_id: projectId(source),
       author_id: userId(options.author),
       assignee_id: null,
       title: `Change !${options.iid}`,
@@ -256,7 +264,7 @@ export function noteHook(options: NoteHookOptions): Json {
       description: '',
       position: 0,
       labels: [],
-      source: hookProject(options.project, false),
+      source: hookProject(source, false),
       target: hookProject(options.project, false),
       last_commit: lastCommit(options.project, sha),
       work_in_progress: false,

@@ -16,7 +16,7 @@ import { startGithubDriver } from './github-driver.js';
 import { startGitlabDriver } from './gitlab-driver.js';
 
 export type { BackendName, ForgeDriver, ForgeName, PullRequestHandle } from './forge-driver.js';
-export { OWNER, REPO } from './forge-driver.js';
+export { FORK_OWNER, OWNER, REPO } from './forge-driver.js';
 export { INSTALLATION_ID, WEBHOOK_SECRET } from './github-driver.js';
 export { GITLAB_WEBHOOK_SECRET, PROJECT } from './gitlab-driver.js';
 
@@ -137,7 +137,7 @@ export async function startHarness<F extends ForgeName = 'github'>(
     logs,
     post: (headers, body) => driver.post({ headers, body: Buffer.from(body) }),
     deliver: (name, payload, deliveryId) => driver.deliver(name, payload, deliveryId),
-    openPullRequest: (number, files) => driver.openPullRequest(number, files),
+    openPullRequest: (number, files, options) => driver.openPullRequest(number, files, options),
     push: (pr, files) => driver.push(pr, files),
     comment: (number, body, author) => driver.comment(number, body, author),
     approve: (pr, reviewer) => driver.approve(pr, reviewer),

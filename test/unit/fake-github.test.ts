@@ -349,6 +349,12 @@ describe('fake GitHub', () => {
         .catch((e) => e);
       expect(missing.status).toBe(404);
 
+      fake.setBranch(OWNER, REPO, 'main', BASE);
+      const { data: ref } = await octokit.rest.git.getRef({ owner: OWNER, repo: REPO, ref: 'heads/main' });
+      expect(ref).toMatchObject({ ref: 'refs/heads/main', object: { type: 'commit', sha: BASE } });
+      const tag = await octokit.rest.git.getRef({ owner: OWNER, repo: REPO, ref: 'tags/v1' }).catch((e) => e);
+      expect(tag.status).toBe(404);
+
       const { data: merge } = await octokit.rest.pulls.merge({
         owner: OWNER,
         repo: REPO,

@@ -9,6 +9,16 @@ describe('loadSettings', () => {
     expect(s.sandbox).toBe('auto');
   });
 
+  it('reads SLUICE_EXTRA_TOOLS as absolute paths, and refuses a relative one', () => {
+    expect(loadSettings({}).extraTools).toEqual([]);
+    expect(
+      loadSettings({ SLUICE_EXTRA_TOOLS: '/opt/tofu-1.10/tofu:/usr/local/bin/terraform' }).extraTools,
+    ).toEqual(['/opt/tofu-1.10/tofu', '/usr/local/bin/terraform']);
+    expect(() => loadSettings({ SLUICE_EXTRA_TOOLS: '/opt/tofu:bin/terraform' })).toThrow(
+      /SLUICE_EXTRA_TOOLS: a `:`-separated list of absolute paths of tofu\/terraform binaries/,
+    );
+  });
+
   it('builds the GitHub Enterprise API URL from GHE_HOST and GHE_PROTOCOL', () => {
     const s = loadSettings({
       APP_ID: '12',

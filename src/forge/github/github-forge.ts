@@ -2,6 +2,7 @@ import type { Probot, ProbotOctokit } from 'probot';
 import { SluiceError } from '../../errors.js';
 import type {
   Approval,
+  BranchHead,
   ChangedFile,
   CloneAccess,
   Comment,
@@ -89,12 +90,27 @@ export class GitHubForge implements Forge {
         state: data.merged_at ? 'merged' : data.state === 'open' ? 'open' : 'closed',
         draft: data.draft ?? false,
         fromFork: isFork(data.head.repo, data.base.repo),
+        headRepo: data.head.repo
+          ? { owner: data.head.repo.owner.login, name: data.head.repo.name }
+          : undefined,
         headSha: data.head.sha,
         headBranch: data.head.ref,
         baseSha: data.base.sha,
         baseBranch: data.base.ref,
         mergeCommitSha: data.merge_commit_sha ?? undefined,
       };
+    });
+  }
+
+  getDefaultBranch(repo: RepoRef): Promise<BranchHead> {
+    return this.#call(repo, 'read the default branch', async (octokit) => {
+      const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name });
+      const { data: ref } = await octokit.rest.git.getRef({
+        owner: repo.owner,
+        repo: repo.name,
+        ref: `heads/${data.default_branch}`,
+      });
+      return { name: data.default_branch, sha: ref.object.sha };
     });
   }
 

@@ -75,5 +75,8 @@ export const MemberSchema = z.object({ access_level: z.number().int(), state: z.
 /** https://docs.gitlab.com/api/users/#list-users and #get-the-current-user */
 export const UserSchema = User.extend({ state: z.string().optional() });
 
-/** https://docs.gitlab.com/api/projects/#get-a-single-project */
-export const ProjectSchema = z.object({ http_url_to_repo: z.string() });
+/** https://docs.gitlab.com/api/projects/#get-a-single-project (`default_branch` is null in an empty repository) */
+export const ProjectSchema = z.object({ http_url_to_repo: z.string(), default_branch: z.string().nullish() });
+
+/** https://docs.gitlab.com/api/branches/#get-single-repository-branch */
+export const BranchSchema = z.object({ name: z.string(), commit: z.object({ id: z.string() }) });

@@ -1,4 +1,5 @@
 import {
+  Branches,
   Commits,
   GroupMembers,
   MergeRequestApprovals,
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { SluiceError } from '../../errors.js';
 import type {
   Approval,
+  BranchHead,
   ChangedFile,
   CloneAccess,
   Comment,
@@ -29,6 +31,7 @@ import type {
 } from '../types.js';
 import {
   ApprovalsSchema,
+  BranchSchema,
   CommitStatusSchema,
   DiffSchema,
   type DiffVersionData,
@@ -124,6 +127,7 @@ function createApi(config: { host: string; token: string; queryTimeout: number }
     groupMembers: new GroupMembers(config),
     users: new Users(config),
     projects: new Projects(config),
+    branches: new Branches(config),
   };
 }
 type Api = ReturnType<typeof createApi>;
@@ -216,6 +220,16 @@ export class GitLabForge implements Forge {
       baseBranch: mr.target_branch,
       mergeCommitSha: mr.merge_commit_sha ?? mr.squash_commit_sha ?? undefined,
     };
+  }
+
+  getDefaultBranch(repo: RepoRef): Promise<BranchHead> {
+    return this.#call(repo, 'read the default branch', async (api) => {
+      const name = parse(ProjectSchema, await api.projects.show(repo.id), 'a project').default_branch;
+      // Only an empty repository has none, and it has no merge requests either.
+      if (!name) throw new SluiceError('FORGE_REQUEST_FAILED', `${repo.fullName} has no default branch`);
+      const branch = parse(BranchSchema, await api.branches.show(repo.id, name), 'a branch');
+      return { name, sha: branch.commit.id };
+    });
   }
 
   listChangedFiles(pr: PullRequestRef): Promise<ChangedFile[]> {

@@ -12,6 +12,8 @@ export interface DbtStepOptions {
   /** Writable in the sandbox, with `artifactDir`; nothing else is. */
   checkoutDir: string;
   artifactDir: string;
+  /** Further paths the admin lets this stage write (`sandbox.plan_paths` / `apply_paths`), e.g. a DuckDB warehouse's folder. */
+  writable?: readonly string[];
   home: string;
   profilesDir: string;
   /** Variables passed on purpose (e.g. warehouse credentials); they cannot replace Sluice's own. */
@@ -51,7 +53,7 @@ export function dbtStepRunner(options: DbtStepOptions) {
     const raw = await options.sandbox.run({
       argv: [tool.path, ...args],
       cwd: options.projectDir,
-      writable: [options.checkoutDir, options.artifactDir],
+      writable: [options.checkoutDir, options.artifactDir, ...(options.writable ?? [])],
       readOnly: tool.readOnly,
       env: { ...passed, ...fixed },
       timeoutMs: options.timeoutMs,

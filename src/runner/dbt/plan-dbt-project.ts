@@ -1,21 +1,21 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeImpact, sqlDiffIds } from '../../dbt/analyze-impact.js';
 import type { Catalog } from '../../dbt/catalog.js';
 import { dbtErrorMessage, dbtExit } from '../../dbt/dbt-output.js';
 import { diffManifests } from '../../dbt/diff-manifests.js';
 import { ArtifactError, type Manifest, parseManifest } from '../../dbt/manifest.js';
-import type { DbtPlanResult } from '../../dbt/plan-result.js';
+import type { DbtPlanResult, NodeChange } from '../../dbt/plan-result.js';
 import type { Project } from '../../projects/types.js';
 import type { Masker } from '../mask.js';
 import type { Sandbox } from '../sandbox.js';
 import type { StepResult } from '../types.js';
 import { readArtifact, readBuildOutcome, readCatalog, readCompiledSql } from './dbt-artifacts.js';
-import { dbtStepRunner } from './dbt-steps.js';
+import { openDbtSession } from './dbt-session.js';
 import { type DbtToolInfo, dbtVersions } from './dbt-tool.js';
 import { maskDeep } from './mask-result.js';
-import { prepareDbtRun } from './prepare-dbt-run.js';
 import { resolveInside } from './read-inside.js';
+import { countRows } from './row-counts.js';
 
 export interface PlanDbtProjectOptions {
   project: Project;
@@ -42,6 +42,10 @@ export interface PlanDbtProjectOptions {
   signal: AbortSignal;
   masker: Masker;
   network?: boolean;
+  /** Folders the admin lets plans write (`sandbox.plan_paths`): a DuckDB warehouse's. */
+  writable?: readonly string[];
+  /** Build the changed models with real data (not `--empty`) and compare row counts with production. */
+  dataBuild?: boolean;
 }
 
 export interface PlanDbtProjectOutcome {
@@ -61,7 +65,7 @@ export const PLAN_RESULT_FILE = 'dbt-plan.json';
  */
 export async function planDbtProject(options: PlanDbtProjectOptions): Promise<PlanDbtProjectOutcome> {
   const started = Date.now();
-  const steps: StepResult[] = [];
+  let steps: StepResult[] = [];
   const result = emptyResult(options);
   const finish = async (
     partial: Partial<DbtPlanResult>,
@@ -82,36 +86,15 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
   const fail = (step: string, message: string, output = '') =>
     finish({ status: 'error', error: { step, message, output } });
 
-  await mkdir(options.artifactDir, { recursive: true });
-  const projectDir = await resolveInside(options.checkoutDir, options.project.dir);
-  if (!projectDir) return fail('checkout', `The directory \`${options.project.dir}\` is not in this commit.`);
-  const prepared = await prepareDbtRun({ ...options, projectDir });
-  if (!prepared.ok) return fail(prepared.step, prepared.message);
-  const { run } = prepared;
+  const opened = await openDbtSession(options);
+  if (!opened.ok) return fail(opened.step, opened.message);
+  const { session } = opened;
+  steps = session.steps;
+  const run = session.prepared;
   if (run.baseHash) result.baseManifestHash = run.baseHash;
-
-  const home = join(options.artifactDir, 'home');
-  const targetDir = join(options.artifactDir, 'target');
-  const target = { artifactDir: options.artifactDir, targetDir };
-  await mkdir(home, { recursive: true });
-  const dbt = dbtStepRunner({ ...options, projectDir, home, profilesDir: run.profilesDir });
-  const common = [
-    '--target-path',
-    targetDir,
-    '--log-path',
-    join(options.artifactDir, 'logs'),
-    '--log-level-file',
-    'none',
-    '--target',
-    run.target,
-    '--no-use-colors',
-  ];
+  const target = { artifactDir: options.artifactDir, targetDir: session.targetDir };
   const stateArgs = run.stateDir ? ['--select', 'state:modified+', '--defer', '--state', run.stateDir] : [];
-  const step = async (name: string, args: string[]) => {
-    const outcome = await dbt(name, [...args, ...common]);
-    steps.push(outcome);
-    return outcome;
-  };
+  const step = (name: string, args: string[]) => session.run(name, args);
   const stopped = (s: StepResult) => {
     if (s.cancelled) return finish({ status: 'cancelled' });
     const output = [s.stdout, s.stderr].filter((t) => t.trim()).join('\n');
@@ -129,7 +112,7 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
     );
   };
 
-  if (await hasPackages(options.checkoutDir, projectDir)) {
+  if (await hasPackages(options.checkoutDir, session.projectDir)) {
     const deps = await step('deps', ['deps']);
     if (deps.exitCode !== 0) return stopped(deps);
   }
@@ -146,7 +129,7 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
   }
   result.versions = dbtVersions(options.tool, head);
 
-  const build = await step('build', ['build', '--empty', ...stateArgs]);
+  const build = await step('build', ['build', ...(options.dataBuild ? [] : ['--empty']), ...stateArgs]);
   if (build.cancelled || build.timedOut || dbtExit(build.exitCode) === 'could-not-run') return stopped(build);
   const notes: string[] = [];
   const outcome = await readBuildOutcome(target, head, notes);
@@ -170,7 +153,9 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
     compiled,
     diff,
   });
-  if (outcome && outcome.tests.passed + outcome.tests.failed + outcome.tests.errored > 0) {
+  if (options.dataBuild) {
+    await attachRowCounts(step, impact, { base: run.base, head, failed: outcome?.failures ?? [] }, notes);
+  } else if (outcome && outcome.tests.passed + outcome.tests.failed + outcome.tests.errored > 0) {
     notes.push(
       'Data tests ran on zero rows (`--empty`): they show that each test runs, not that the data passes.',
     );
@@ -183,6 +168,47 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
   return finish({ ...impact, status, notes: [...impact.notes, ...notes] }, manifestText);
 }
 
+/**
+ * Rows of each built model in the PR's schema and in production, from two count queries (the
+ * production one fails alone when production lacks a relation). Counts only, never rows.
+ */
+async function attachRowCounts(
+  step: (name: string, args: string[]) => Promise<StepResult>,
+  impact: { changes: NodeChange[]; downstream: NodeChange[] },
+  input: { base?: Manifest; head: Manifest; failed: readonly { uniqueId: string }[] },
+  notes: string[],
+): Promise<void> {
+  const rows = [...impact.changes, ...impact.downstream].filter(
+    (row) =>
+      COUNTED.has(row.resourceType) &&
+      !row.reasons.includes('removed') &&
+      input.head.nodes[row.uniqueId]?.config?.materialized !== 'ephemeral' &&
+      !input.failed.some((f) => f.uniqueId === row.uniqueId),
+  );
+  const relationsOf = (manifest: Manifest | undefined) =>
+    new Map(
+      rows.flatMap((row) => {
+        const relation = manifest?.nodes[row.uniqueId]?.relation_name;
+        return relation ? [[row.uniqueId, relation] as const] : [];
+      }),
+    );
+  const pr = await countRows(step, 'rows', relationsOf(input.head));
+  if (!pr.ok) {
+    notes.push(`Row counts unknown: ${pr.message}`);
+    return;
+  }
+  const production = await countRows(step, 'production rows', relationsOf(input.base));
+  if (!production.ok) notes.push(`Production row counts unknown: ${production.message}`);
+  for (const row of rows) {
+    const built = pr.counts.get(row.uniqueId);
+    if (built === undefined) continue;
+    const before = production.ok ? production.counts.get(row.uniqueId) : undefined;
+    row.rows = { pr: built, ...(before !== undefined ? { production: before } : {}) };
+  }
+}
+
+const COUNTED = new Set(['model', 'seed', 'snapshot']);
+
 function emptyResult(options: PlanDbtProjectOptions): DbtPlanResult {
   const none = () => ({ passed: 0, failed: 0, warned: 0, errored: 0, skipped: 0 });
   return {
@@ -191,6 +217,7 @@ function emptyResult(options: PlanDbtProjectOptions): DbtPlanResult {
     headSha: options.headSha,
     bootstrap: options.baseManifest === undefined,
     schema: options.schema,
+    ...(options.dataBuild ? { dataBuild: true } : {}),
     versions: dbtVersions(options.tool),
     changes: [],
     downstream: [],

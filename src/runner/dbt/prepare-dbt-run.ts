@@ -15,7 +15,8 @@ export interface PrepareInput {
   /** Where the user's profiles.yml is, relative to the checkout; default the project dir. */
   profilesDir?: string;
   target?: string;
-  schema: string;
+  /** The PR's schema for a plan; absent for an apply, which builds where the profile says. */
+  schema?: string;
   baseManifest?: string;
   baseCatalog?: string;
 }

@@ -8,6 +8,8 @@ import { stepError } from './steps.js';
 export interface ApplyProjectOptions extends ProjectStageOptions {
   /** The reviewed, saved plan: exactly what runs. */
   planFile: Buffer;
+  /** Its JSON (`show -json`) as stored with it: what `SHOWFILE` holds for the apply's steps. */
+  planJson?: string;
 }
 
 export type ApplyStatus = 'applied' | 'failed' | 'stale' | 'cancelled';
@@ -32,8 +34,10 @@ export async function applyProject(options: ApplyProjectOptions): Promise<ApplyP
   const started = Date.now();
   const { project } = options;
   const planPath = join(options.artifactDir, 'reviewed.tfplan');
+  const showPath = join(options.artifactDir, 'reviewed.json');
   await mkdir(options.artifactDir, { recursive: true });
   await writeFile(planPath, options.planFile);
+  if (options.planJson !== undefined) await writeFile(showPath, options.planJson);
   const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
     if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
     if (kind === 'apply')
@@ -45,6 +49,7 @@ export async function applyProject(options: ApplyProjectOptions): Promise<ApplyP
   const stage = await runProjectStage(options, {
     name: 'apply',
     planFile: planPath,
+    showFile: showPath,
     facts: options.facts ?? NO_RUN_FACTS,
     builtin,
   });

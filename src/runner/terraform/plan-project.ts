@@ -39,6 +39,7 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
   });
 
   const planPath = join(options.artifactDir, 'plan.tfplan');
+  const showPath = join(options.artifactDir, 'plan.json');
   const facts = options.facts ?? { ...NO_RUN_FACTS, commentArgs: options.extraArgs ?? [] };
   const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
     if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
@@ -55,14 +56,25 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
             ...(options.extraArgs ?? []),
           ],
         },
-        { name: 'show-json', args: ['show', '-json', '-no-color', planPath], maxOutputBytes: MAX_PLAN_JSON },
+        {
+          name: 'show-json',
+          args: ['show', '-json', '-no-color', planPath],
+          maxOutputBytes: MAX_PLAN_JSON,
+          stdoutFile: showPath,
+        },
       ];
     }
     if (kind === 'show') return [{ name: 'show', args: ['show', '-no-color', ...extra, planPath] }];
     // The workflow schemas refuse `apply` in a plan stage; nothing unreviewed is ever applied.
     throw new Error(`a plan stage cannot run \`${kind}\``);
   };
-  const stage = await runProjectStage(options, { name: 'plan', planFile: planPath, facts, builtin });
+  const stage = await runProjectStage(options, {
+    name: 'plan',
+    planFile: planPath,
+    showFile: showPath,
+    facts,
+    builtin,
+  });
   if (!stage) return done({ status: 'failed', error: missingDirError(project.dir) });
   const shown = options.verbose ? verboseOutput(stage.results) : stage.runOutput;
   const stepOutput = shown ? { stepOutput: shown } : {};

@@ -48,6 +48,8 @@ export async function runProjectStage(
   stage: {
     name: 'plan' | 'apply';
     planFile: string;
+    /** Where the plan's JSON is (`SHOWFILE`): the plan stage writes it, an apply finds it there. */
+    showFile: string;
     facts: RunFacts;
     builtin: StageInput['builtin'];
   },
@@ -79,6 +81,8 @@ export async function runProjectStage(
         repoRoot: options.checkoutDir,
         projectDir,
         planFile: stage.planFile,
+        showFile: stage.showFile,
+        toolVersion: options.tool.version,
       },
       sandboxRules: options.sandboxRules,
       serverEnv: options.serverEnv,

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { SandboxRules } from '../../config/rules.js';
 import { type StepContext, stepEnvironment } from '../../config/step-env.js';
@@ -7,8 +8,14 @@ import type { ToolInfo } from '../tools.js';
 import type { StepResult } from '../types.js';
 import type { RunStep } from './steps.js';
 
-/** What workflow steps are told about the run (`SLUICE_PR_NUMBER`, …); the runner adds the paths. */
-export type RunFacts = Omit<StepContext, 'project' | 'repoRoot' | 'projectDir' | 'planFile'>;
+/**
+ * What workflow steps are told about the run (`SLUICE_PR_NUMBER`, `PULL_URL`, …); the runner adds the
+ * paths and the tool's version.
+ */
+export type RunFacts = Omit<
+  StepContext,
+  'project' | 'repoRoot' | 'projectDir' | 'planFile' | 'showFile' | 'toolVersion'
+>;
 
 /** Facts for a run that is not a pull request's (`sluice plan` on a checkout). */
 export const NO_RUN_FACTS: RunFacts = {
@@ -36,6 +43,8 @@ export interface ToolCall {
   name: string;
   args: string[];
   maxOutputBytes?: number;
+  /** Where to save what the run printed (unmasked) when it succeeds: `show -json` to `SHOWFILE`. */
+  stdoutFile?: string;
 }
 
 export interface StageInput {
@@ -76,16 +85,19 @@ export async function runStage(input: StageInput): Promise<StageOutcome> {
   const fromEnvSteps: Record<string, string> = {};
   let workspaceReady = input.workspace === 'default';
 
-  const tool = async (call: ToolCall) =>
-    (
-      await input.runStep({
-        name: call.name,
-        argv: [input.tool.path, ...call.args],
-        shownArgv: [input.tool.name, ...call.args],
-        env: input.environment(fromEnvSteps),
-        maxOutputBytes: call.maxOutputBytes,
-      })
-    ).result;
+  const tool = async (call: ToolCall) => {
+    const { result, rawStdout } = await input.runStep({
+      name: call.name,
+      argv: [input.tool.path, ...call.args],
+      shownArgv: [input.tool.name, ...call.args],
+      env: input.environment(fromEnvSteps),
+      maxOutputBytes: call.maxOutputBytes,
+    });
+    if (call.stdoutFile && result.exitCode === 0 && !result.timedOut && !result.cancelled) {
+      await writeFile(call.stdoutFile, rawStdout);
+    }
+    return result;
+  };
   const selectWorkspace = () =>
     tool({
       name: 'workspace',

@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { type DbtDeployment, productionOf } from '../../dbt/deployment.js';
 import { repoKey } from '../keys.js';
-import type {
-  CommentIds,
-  DbtPlanArtifact,
-  DbtProduction,
-  DbtStore,
-  DeliveryLog,
-  HeadMark,
-  HeadTracker,
-  PlanArtifact,
-  PlanStore,
-  PullState,
-  PullStates,
-  Store,
+import {
+  type CommentIds,
+  type DbtPlanArtifact,
+  type DbtProduction,
+  type DbtStore,
+  DEPLOYMENTS_KEPT,
+  type DeliveryLog,
+  type HeadMark,
+  type HeadTracker,
+  type PlanArtifact,
+  type PlanStore,
+  type PullState,
+  type PullStates,
+  type Store,
 } from '../types.js';
 
 const DAY = 24 * 3600;
@@ -111,6 +113,27 @@ export class RedisStore implements Store {
     getProduction: async (key) => {
       const raw = await this.#redis.get(this.#key('dbt-production', key));
       return raw ? (JSON.parse(raw) as DbtProduction) : undefined;
+    },
+    recordDeployment: async (key, repoKey, deployment) => {
+      const history = this.#key('dbt-deployments', key);
+      await this.#redis
+        .multi()
+        .lpush(history, JSON.stringify(deployment))
+        .ltrim(history, 0, DEPLOYMENTS_KEPT - 1)
+        .set(this.#key('dbt-production', key), JSON.stringify(productionOf(deployment)))
+        .sadd(this.#key('dbt-projects', repoKey), key)
+        .exec();
+    },
+    deployments: async (key) =>
+      (await this.#redis.lrange(this.#key('dbt-deployments', key), 0, -1)).map(
+        (raw) => JSON.parse(raw) as DbtDeployment,
+      ),
+    latestDeployments: async (repoKey) => {
+      const keys = (await this.#redis.smembers(this.#key('dbt-projects', repoKey))).sort();
+      const latest = await Promise.all(
+        keys.map((key) => this.#redis.lindex(this.#key('dbt-deployments', key), 0)),
+      );
+      return latest.flatMap((raw) => (raw ? [JSON.parse(raw) as DbtDeployment] : []));
     },
   };
 

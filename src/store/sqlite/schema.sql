@@ -39,6 +39,16 @@ CREATE TABLE IF NOT EXISTS dbt_production (
   production TEXT NOT NULL
 ) STRICT;
 
+-- Each dbt project's deployments (DbtDeployment as JSON), the latest DEPLOYMENTS_KEPT per project.
+CREATE TABLE IF NOT EXISTS dbt_deployments (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  repo_key TEXT NOT NULL,
+  deployment TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dbt_deployments_key ON dbt_deployments (key, seq);
+CREATE INDEX IF NOT EXISTS dbt_deployments_repo ON dbt_deployments (repo_key);
+
 CREATE TABLE IF NOT EXISTS pull_states (
   pr_key TEXT PRIMARY KEY,
   repo_key TEXT NOT NULL,

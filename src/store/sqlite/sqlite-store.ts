@@ -1,17 +1,19 @@
+import { type DbtDeployment, productionOf } from '../../dbt/deployment.js';
 import { repoKey } from '../keys.js';
-import type {
-  CommentIds,
-  DbtPlanArtifact,
-  DbtProduction,
-  DbtStore,
-  DeliveryLog,
-  HeadMark,
-  HeadTracker,
-  PlanArtifact,
-  PlanStore,
-  PullState,
-  PullStates,
-  Store,
+import {
+  type CommentIds,
+  type DbtPlanArtifact,
+  type DbtProduction,
+  type DbtStore,
+  DEPLOYMENTS_KEPT,
+  type DeliveryLog,
+  type HeadMark,
+  type HeadTracker,
+  type PlanArtifact,
+  type PlanStore,
+  type PullState,
+  type PullStates,
+  type Store,
 } from '../types.js';
 import { type DatabaseSource, type SqliteDatabase, useDatabase } from './open-database.js';
 
@@ -195,6 +197,35 @@ export class SqliteStore implements Store {
         .get(key);
       return row ? (JSON.parse(row.production) as DbtProduction) : undefined;
     },
+    recordDeployment: async (key, repoKey, deployment) => {
+      this.#db.transaction(() => {
+        this.#db
+          .prepare('INSERT INTO dbt_deployments (key, repo_key, deployment) VALUES (?, ?, ?)')
+          .run(key, repoKey, JSON.stringify(deployment));
+        this.#db
+          .prepare(
+            'DELETE FROM dbt_deployments WHERE key = ? AND seq NOT IN (SELECT seq FROM dbt_deployments WHERE key = ? ORDER BY seq DESC LIMIT ?)',
+          )
+          .run(key, key, DEPLOYMENTS_KEPT);
+        this.#db
+          .prepare('INSERT OR REPLACE INTO dbt_production (key, production) VALUES (?, ?)')
+          .run(key, JSON.stringify(productionOf(deployment)));
+      })();
+    },
+    deployments: async (key) =>
+      this.#db
+        .prepare<[string], { deployment: string }>(
+          'SELECT deployment FROM dbt_deployments WHERE key = ? ORDER BY seq DESC',
+        )
+        .all(key)
+        .map((row) => JSON.parse(row.deployment) as DbtDeployment),
+    latestDeployments: async (repoKey) =>
+      this.#db
+        .prepare<[string], { deployment: string }>(
+          'SELECT deployment FROM dbt_deployments d WHERE repo_key = ? AND seq = (SELECT MAX(seq) FROM dbt_deployments WHERE key = d.key) ORDER BY key',
+        )
+        .all(repoKey)
+        .map((row) => JSON.parse(row.deployment) as DbtDeployment),
   };
 
   readonly comments: CommentIds = {

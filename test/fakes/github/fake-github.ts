@@ -55,6 +55,8 @@ export interface FakeGitHub extends FakeServerControls {
   /** Team membership (`pending`: invited only); `undefined` removes it. */
   setTeamMember(org: string, team: string, user: string, state?: 'active' | 'pending'): void;
   setFile(owner: string, repo: string, ref: string, path: string, content: string | Buffer): void;
+  /** Points a branch at a commit, as a push does (what `git/get-ref` answers for `heads/<branch>`). */
+  setBranch(owner: string, repo: string, branch: string, sha: string): void;
   pullRequest(owner: string, repo: string, number: number): PullRecord | undefined;
   /** Comments on a PR, oldest first. */
   comments(owner: string, repo: string, number: number): CommentView[];
@@ -115,6 +117,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     setTeamMember: (org, team, user, membership = 'active') =>
       state.setTeamMember(org, team, user, membership),
     setFile: (owner, repo, ref, path, content) => state.setFile(owner, repo, ref, path, content),
+    setBranch: (owner, repo, branch, sha) => state.setBranch(owner, repo, branch, sha),
     pullRequest: (owner, repo, number) => state.pull(owner, repo, number),
     comments: (owner, repo, number) =>
       state

@@ -10,6 +10,7 @@ import {
   contentFile,
   diffEntry,
   fullRepository,
+  gitRef,
   installationToken,
   issueComment,
   pullRequest,
@@ -106,6 +107,16 @@ export const handlers: Record<string, Handler> = {
   },
 
   'repos/get': (ctx) => ({ status: 200, body: fullRepository(ctx.urls, repoOf(ctx)) }),
+
+  'git/get-ref'(ctx) {
+    const repo = repoOf(ctx);
+    const ref = str(ctx, 'ref');
+    // The fake knows branches only (`heads/<branch>`); tags and other refs are not found.
+    const branch = ref.startsWith('heads/') ? ref.slice('heads/'.length) : undefined;
+    const sha = branch === undefined ? undefined : ctx.state.branch(repo, branch);
+    if (!sha) throw notFound(`ref ${ref} in ${repo.owner}/${repo.name}`);
+    return { status: 200, body: gitRef(ctx.urls, repo, `refs/${ref}`, sha) };
+  },
 
   'pulls/get': (ctx) => ({ status: 200, body: pullRequest(ctx.urls, pullOf(ctx)) }),
 

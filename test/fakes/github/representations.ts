@@ -158,6 +158,17 @@ export function fullRepository(urls: Urls, repo: RepoRecord) {
   };
 }
 
+/** `GET /repos/{owner}/{repo}/git/ref/{ref}`: a "Git Reference" (`refs/heads/main`) to a commit. */
+export function gitRef(urls: Urls, repo: RepoRecord, ref: string, sha: string) {
+  const api = `${urls.api}/repos/${repo.owner}/${repo.name}`;
+  return {
+    ref,
+    node_id: nodeId('REF', stableId(`ref:${repo.owner}/${repo.name}:${ref}`)),
+    url: `${api}/git/${encodePath(ref)}`,
+    object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` },
+  };
+}
+
 export function pullRequest(urls: Urls, pull: PullRecord) {
   const full = `${pull.repo.owner}/${pull.repo.name}`;
   const api = `${urls.api}/repos/${full}`;
@@ -175,6 +186,7 @@ export function pullRequest(urls: Urls, pull: PullRecord) {
             ...pull.repo,
             owner: fork,
             id: stableId(`repo:${fork}/${pull.repo.name}`),
+            cloneUrl: pull.forkCloneUrl ?? pull.repo.cloneUrl,
           }),
           fork: true,
         }

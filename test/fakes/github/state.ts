@@ -35,6 +35,8 @@ export interface PullRecord {
   base: { ref: string; sha: string };
   /** The owner of the fork the head branch lives in; undefined: the base repository. */
   forkOwner?: string;
+  /** Where the fork is cloned from; the base repository's URL unless given. */
+  forkCloneUrl?: string;
   files: PullFile[];
   createdAt: string;
   updatedAt: string;
@@ -100,6 +102,8 @@ export interface AddPullRequestOptions {
   files: PullFile[];
   /** The head branch lives in this owner's fork of the repository. */
   forkOwner?: string;
+  /** The fork's clone URL (`head.repo.clone_url`). */
+  forkCloneUrl?: string;
 }
 
 export interface UpdatePullRequestOptions {
@@ -139,6 +143,7 @@ export class FakeState {
   readonly #permissions = new Map<string, PermissionLevel>();
   readonly #teamMembers = new Map<string, 'active' | 'pending'>();
   readonly #files = new Map<string, Buffer>();
+  readonly #branches = new Map<string, string>();
   readonly #tokens = new Map<string, { installationId: number; expiresAt: number }>();
   readonly reactions: ReactionRecord[] = [];
   #lastId = 1_000_000;
@@ -188,6 +193,7 @@ export class FakeState {
       head: { ...options.head },
       base: { ...options.base },
       forkOwner: options.forkOwner,
+      forkCloneUrl: options.forkCloneUrl,
       files: options.files.map((f) => ({ ...f })),
       createdAt: now,
       updatedAt: now,
@@ -319,6 +325,17 @@ export class FakeState {
     return [...this.#repos.values()].some(
       (r) => r.installationId === installationId && r.owner.toLowerCase() === org.toLowerCase(),
     );
+  }
+
+  /** Points branch `name` at commit `sha`, as a push to GitHub does. Branch names are case-sensitive. */
+  setBranch(owner: string, repo: string, name: string, sha: string): void {
+    this.#requireRepo(owner, repo);
+    this.#branches.set(`${key(owner, repo)}\u0000${name}`, sha);
+  }
+
+  /** The commit at the head of branch `name`. */
+  branch(repo: RepoRecord, name: string): string | undefined {
+    return this.#branches.get(`${key(repo.owner, repo.name)}\u0000${name}`);
   }
 
   setFile(owner: string, repo: string, ref: string, path: string, content: string | Buffer): void {

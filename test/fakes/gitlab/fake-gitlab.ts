@@ -47,6 +47,8 @@ export interface FakeGitLab extends FakeServerControls {
   merges: readonly MergeRecord[];
   addProject(options: AddProjectOptions): ProjectRecord;
   addMergeRequest(options: AddMergeRequestOptions): MergeRequestRecord;
+  /** Points a branch at a commit, as a push does (what the Branches API answers). */
+  setBranch(project: string, branch: string, sha: string): void;
   updateMergeRequest(options: UpdateMergeRequestOptions): MergeRequestRecord;
   /** An approval by `user`; the author's only where the project lets authors approve, as on GitLab. */
   addApproval(options: { project: string; iid: number; user: string }): void;
@@ -112,6 +114,7 @@ export async function startFakeGitLab(): Promise<FakeGitLab> {
       return project;
     },
     addMergeRequest: (o) => state.addMergeRequest(o),
+    setBranch: (project, branch, sha) => state.setBranch(state.requireProject(project), branch, sha),
     updateMergeRequest: (o) => state.updateMergeRequest(o),
     addApproval({ project, iid, user }) {
       const mr = mrOf(project, iid);

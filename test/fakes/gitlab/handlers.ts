@@ -5,6 +5,7 @@ import { countedApprovers, detailedMergeStatus } from './mergeability.js';
 import {
   approvals,
   awardEmoji,
+  branch,
   commitStatus,
   currentUser,
   diff,
@@ -19,6 +20,7 @@ import {
 } from './representations.js';
 import { getApprovals } from './schemas/approvals.js';
 import { awardNoteEmoji } from './schemas/award-emoji.js';
+import { getBranch } from './schemas/branches.js';
 import { createStatus, listStatuses, type StatusState } from './schemas/commit-statuses.js';
 import type { OperationSpec } from './schemas/common.js';
 import { getGroupMember, getMember } from './schemas/members.js';
@@ -128,6 +130,13 @@ export const routes: Route[] = [
   route(getProject, (ctx) => {
     const found = projectOf(ctx.state, ctx.params.id);
     return { body: project(ctx.urls, found, ctx.state.memberAccess(found, ctx.user)) };
+  }),
+
+  route(getBranch, (ctx) => {
+    const found = projectOf(ctx.state, ctx.params.id);
+    const head = ctx.state.branch(found, ctx.params.branch);
+    if (!head) throw notFound('Branch');
+    return { body: branch(ctx.urls, found, head, ctx.state.memberAccess(found, ctx.user)) };
   }),
 
   route(getMember, (ctx) => {

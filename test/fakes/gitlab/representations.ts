@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { namespaceId } from './ids.js';
 import type { Approvals } from './schemas/approvals.js';
 import type { AwardEmoji } from './schemas/award-emoji.js';
+import type { Branch } from './schemas/branches.js';
 import type { CommitStatus } from './schemas/commit-statuses.js';
 import type { UserBasic } from './schemas/common.js';
 import type { AccessLevel, Member } from './schemas/members.js';
@@ -16,6 +17,7 @@ import type { CurrentUser } from './schemas/users.js';
 import type {
   ApprovalRecord,
   AwardRecord,
+  BranchRecord,
   FileChange,
   MergeRequestRecord,
   NoteRecord,
@@ -297,6 +299,48 @@ export function awardEmoji(urls: Urls, award: AwardRecord): z.input<typeof Award
     updated_at: award.createdAt,
     awardable_id: award.note.id,
     awardable_type: 'Note',
+  };
+}
+
+/**
+ * A branch: its head as the last push left it. The fake knows no commit contents, so the commit's
+ * message and people are plausible stand-ins and it names no parents. GitLab protects the default
+ * branch unless told otherwise; Developers may not push to it then.
+ */
+export function branch(
+  urls: Urls,
+  record: ProjectRecord,
+  head: BranchRecord,
+  accessLevel: number | undefined,
+): z.input<typeof Branch> {
+  const isDefault = head.name === record.defaultBranch;
+  const level = accessLevel ?? 0;
+  return {
+    name: head.name,
+    merged: false,
+    protected: isDefault,
+    default: isDefault,
+    developers_can_push: false,
+    developers_can_merge: false,
+    can_push: level >= 40 || (!isDefault && level >= 30),
+    web_url: `${urls.web}/${record.path}/-/tree/${head.name}`,
+    commit: {
+      id: head.sha,
+      short_id: head.sha.slice(0, 8),
+      created_at: head.pushedAt,
+      parent_ids: [],
+      title: `change on ${head.name}`,
+      message: `change on ${head.name}`,
+      author_name: 'Dev',
+      author_email: 'dev@example.com',
+      authored_date: head.pushedAt,
+      committer_name: 'Dev',
+      committer_email: 'dev@example.com',
+      committed_date: head.pushedAt,
+      trailers: {},
+      extended_trailers: {},
+      web_url: `${urls.web}/${record.path}/-/commit/${head.sha}`,
+    },
   };
 }
 

@@ -98,6 +98,13 @@ export interface StatusRecord {
   allowFailure: boolean;
 }
 
+/** A branch's head as the last push left it; the fake knows no commit contents, parents or authors. */
+export interface BranchRecord {
+  name: string;
+  sha: string;
+  pushedAt: string;
+}
+
 export interface ApprovalRecord {
   mr: MergeRequestRecord;
   user: UserRecord;
@@ -175,6 +182,7 @@ export class FakeGitLabState {
   /** Group memberships by group full path (lower case) and user id. */
   readonly #groupMembers = new Map<string, AccessLevel>();
   readonly #tokens = new Map<string, UserRecord>();
+  readonly #branches = new Map<ProjectRecord, Map<string, BranchRecord>>();
   readonly awards: AwardRecord[] = [];
   readonly merges: MergeRecord[] = [];
   #lastId = 1_000;
@@ -246,6 +254,17 @@ export class FakeGitLabState {
     const project = this.project(path);
     if (!project) throw new Error(`fake GitLab: add the project ${path} first`);
     return project;
+  }
+
+  /** Points branch `name` at commit `sha`, as a push does. Branch names are case-sensitive. */
+  setBranch(project: ProjectRecord, name: string, sha: string): void {
+    const branches = this.#branches.get(project) ?? new Map<string, BranchRecord>();
+    branches.set(name, { name, sha, pushedAt: timestamp() });
+    this.#branches.set(project, branches);
+  }
+
+  branch(project: ProjectRecord, name: string): BranchRecord | undefined {
+    return this.#branches.get(project)?.get(name);
   }
 
   addMergeRequest(options: AddMergeRequestOptions): MergeRequestRecord {

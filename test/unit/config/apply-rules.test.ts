@@ -9,10 +9,10 @@ const BASE = {
   text: 'version: 1\nlock_mode: apply\nautomerge: true\nprojects:\n  - dir: dev\n    apply_requirements: []\n  - dir: prod\n',
 };
 
-describe('resolveApplyRules (the base branch config, never the PR head)', () => {
+describe('resolveApplyRules (the default branch config, never the PR head)', () => {
   it.each([
     [
-      'no config on the base branch: the server rules',
+      'no config on the default branch: the server rules',
       SERVER,
       undefined,
       'dev',
@@ -31,7 +31,7 @@ describe('resolveApplyRules (the base branch config, never the PR head)', () => 
       true,
     ],
     [
-      'a base config with keys the server does not allow is ignored',
+      'a default branch config with keys the server does not allow is ignored',
       SERVER,
       BASE,
       'dev',
@@ -40,7 +40,7 @@ describe('resolveApplyRules (the base branch config, never the PR head)', () => 
       false,
     ],
     [
-      'an atlantis.yaml on the base branch',
+      'an atlantis.yaml on the default branch',
       ALLOWING,
       {
         file: 'atlantis.yaml',
@@ -58,7 +58,7 @@ describe('resolveApplyRules (the base branch config, never the PR head)', () => 
     expect(resolved.automerge).toBe(automerge);
   });
 
-  it('reports why a base config was ignored', () => {
+  it('reports why a default branch config was ignored', () => {
     expect(resolveApplyRules(SERVER, BASE).issues.map((i) => `${i.line}:${i.column}`)).toEqual([
       '2:1',
       '6:5',

@@ -219,6 +219,23 @@ const cases: Array<[string, string, RepoRules | undefined, string[]]> = [
     ['atlantis.yaml:4:5: Unknown key `apply_requirement` in a project. Did you mean `apply_requirements`?'],
   ],
   [
+    'an Atlantis terraform_version that is no version, and an unknown distribution',
+    `${A}  - dir: a\n    terraform_version: latest\n    terraform_distribution: hashicorp\n`,
+    undefined,
+    [
+      'atlantis.yaml:4:24: `latest` is neither a version nor a version constraint: write an exact version (`1.11.6`) or a constraint (`~> 1.11.0` for any 1.11.x, `>= 1.10, < 1.12`).',
+      'atlantis.yaml:5:29: `projects[0].terraform_distribution` must be one of `opentofu`, `terraform`, not the text "hashicorp".',
+    ],
+  ],
+  [
+    'an Atlantis terraform_version YAML reads as a number',
+    `${A}  - dir: a\n    terraform_version: 1.5\n`,
+    undefined,
+    [
+      'atlantis.yaml:4:24: `projects[0].terraform_version` must be a version or a version constraint in quotes (`"1.11.6"`, `"~> 1.11.0"`), not the number 1.5.',
+    ],
+  ],
+  [
     'an unknown repo_locks mode',
     'version: 3\nrepo_locks:\n  mode: sometimes\n',
     undefined,
@@ -249,7 +266,6 @@ const cases: Array<[string, string, RepoRules | undefined, string[]]> = [
     undefined,
     [
       'atlantis.yaml:2:1: warning: `delete_source_branch_on_merge` is ignored: Sluice never deletes branches.',
-      'atlantis.yaml:5:5: warning: `terraform_version` is ignored: Sluice runs the server’s one OpenTofu/Terraform.',
       'atlantis.yaml:6:5: warning: `branch` is ignored: the project is planned for pull requests into any branch.',
     ],
   ],
@@ -359,6 +375,20 @@ describe('repo config against the server rules, and atlantis.yaml', () => {
         },
       },
     });
+  });
+
+  it("maps Atlantis terraform_version and terraform_distribution onto a project's tool", () => {
+    const result = parseAtlantisConfig(
+      `${A}  - dir: a\n    terraform_version: v1.5.7\n    terraform_distribution: terraform\n  - dir: b\n    terraform_version: ">= 1.11, < 1.12"\n  - dir: c\n    terraform_distribution: opentofu\n  - dir: d\n`,
+      'atlantis.yaml',
+    );
+    expect(result.ok && result.warnings).toEqual([]);
+    expect(result.ok && result.config.projects?.map((p) => [p.dir, p.tool])).toEqual([
+      ['a', { distribution: 'terraform', version: 'v1.5.7' }],
+      ['b', { version: '>= 1.11, < 1.12' }],
+      ['c', { distribution: 'opentofu' }],
+      ['d', undefined],
+    ]);
   });
 
   it('an atlantis.yaml without projects (or with an empty list) lets Sluice find them', () => {

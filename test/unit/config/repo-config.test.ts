@@ -57,7 +57,80 @@ const invalid: Array<[string, string, string[]]> = [
     'an Atlantis key Sluice does not have',
     `${P}  - dir: a\n    terraform_version: v1.5.0\n`,
     [
-      'sluice.yaml:4:5 Unknown key `terraform_version` in a project. Allowed: `name`, `dir`, `workspace`, `type`, `autoplan`, `depends_on`, `execution_order_group`, `workflow`, `apply_requirements`, `plan_requirements`.',
+      'sluice.yaml:4:5 Unknown key `terraform_version` in a project. Allowed: `name`, `dir`, `workspace`, `type`, `autoplan`, `depends_on`, `execution_order_group`, `workflow`, `apply_requirements`, `plan_requirements`, `tool`, `dbt`.',
+    ],
+  ],
+  [
+    'dbt settings on a Terraform project',
+    `${P}  - dir: a\n    dbt:\n      apply_target: prod\n`,
+    ['sluice.yaml:4:5 `dbt` settings need `type: dbt` on the same project.'],
+  ],
+  [
+    'a misspelt dbt setting',
+    `${P}  - dir: a\n    type: dbt\n    dbt:\n      target: prod\n`,
+    [
+      'sluice.yaml:6:7 Unknown key `target` in `dbt`. Allowed: `profiles_dir`, `plan_target`, `apply_target`, `data_build`.',
+    ],
+  ],
+  [
+    'a dbt output name with a space',
+    `${P}  - dir: a\n    type: dbt\n    dbt:\n      apply_target: my prod\n`,
+    [
+      'sluice.yaml:6:21 `projects[0].dbt.apply_target` must be a profile output name, not the text "my prod".',
+    ],
+  ],
+  [
+    'a misspelt tool distribution',
+    `${P}  - dir: a\n    tool:\n      distribution: opentofo\n`,
+    [
+      'sluice.yaml:5:21 `projects[0].tool.distribution` must be one of `opentofu`, `terraform`, not the text "opentofo". Did you mean `opentofu`?',
+    ],
+  ],
+  [
+    'a tool version YAML reads as a number',
+    `${P}  - dir: a\n    tool:\n      version: 1.11\n`,
+    [
+      'sluice.yaml:5:16 `projects[0].tool.version` must be a version or a version constraint in quotes (`"1.11.6"`, `"~> 1.11.0"`), not the number 1.11.',
+    ],
+  ],
+  [
+    'a tool version that is no version',
+    `${P}  - dir: a\n    tool:\n      version: latest\n`,
+    [
+      'sluice.yaml:5:16 `latest` is neither a version nor a version constraint: write an exact version (`1.11.6`) or a constraint (`~> 1.11.0` for any 1.11.x, `>= 1.10, < 1.12`).',
+    ],
+  ],
+  [
+    'a tool version of two parts without an operator',
+    `${P}  - dir: a\n    tool:\n      version: "1.11"\n`,
+    [
+      'sluice.yaml:5:16 `1.11` is neither a version nor a version constraint: write an exact version (`1.11.6`) or a constraint (`~> 1.11.0` for any 1.11.x, `>= 1.10, < 1.12`).',
+    ],
+  ],
+  [
+    'an exact tool version combined with a constraint',
+    `${P}  - dir: a\n    tool: { version: "= 1.11.6, >= 1.10" }\n`,
+    [
+      'sluice.yaml:4:22 `= 1.11.6, >= 1.10` is neither a version nor a version constraint: write an exact version (`1.11.6`) or a constraint (`~> 1.11.0` for any 1.11.x, `>= 1.10, < 1.12`).',
+    ],
+  ],
+  [
+    'a misspelt key in tool',
+    `${P}  - dir: a\n    tool:\n      verison: 1.11.6\n`,
+    ['sluice.yaml:5:7 Unknown key `verison` in `tool`. Did you mean `version`?'],
+  ],
+  [
+    'a tool written as a version',
+    `${P}  - dir: a\n    tool: 1.11.6\n`,
+    [
+      'sluice.yaml:4:11 `projects[0].tool` must be a map with `distribution` and/or `version`, not the text "1.11.6".',
+    ],
+  ],
+  [
+    'a tool for a dbt project',
+    `${P}  - dir: a\n    type: dbt\n    tool:\n      version: 1.11.6\n`,
+    [
+      'sluice.yaml:5:5 `tool` picks the OpenTofu/Terraform of a Terraform project; a dbt project runs the server’s dbt.',
     ],
   ],
   [
@@ -231,6 +304,20 @@ describe('parseRepoConfig', () => {
       },
       warnings: [],
     });
+  });
+
+  it("reads a project's tool: distribution, exact version or constraint, as written", () => {
+    const result = parseRepoConfig(
+      `${P}  - dir: a\n    tool:\n      distribution: opentofu\n      version: 1.11.6\n  - dir: b\n    tool:\n      version: "~> 1.11.0"\n  - dir: c\n    tool: { distribution: terraform, version: ">= 1.5, < 1.6" }\n  - dir: d\n    tool: { version: v1.12.6 }\n  - dir: e\n`,
+      'sluice.yaml',
+    );
+    expect(result.ok && result.config.projects?.map((p) => [p.dir, p.tool])).toEqual([
+      ['a', { distribution: 'opentofu', version: '1.11.6' }],
+      ['b', { version: '~> 1.11.0' }],
+      ['c', { distribution: 'terraform', version: '>= 1.5, < 1.6' }],
+      ['d', { version: 'v1.12.6' }],
+      ['e', undefined],
+    ]);
   });
 
   it('keeps "no projects key" apart from "an empty list"', () => {

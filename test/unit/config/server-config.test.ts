@@ -102,7 +102,7 @@ const invalid: Array<[string, string, string[]]> = [
     'an unknown command',
     `${R}    allowed_commands: [plan, destroy]\n`,
     [
-      'server.yaml:4:30 `repos[0].allowed_commands[1]` must be one of `plan`, `apply`, `unlock`, `help`, `version`, not the text "destroy".',
+      'server.yaml:4:30 `repos[0].allowed_commands[1]` must be one of `plan`, `apply`, `unlock`, `rollback`, `help`, `version`, not the text "destroy".',
     ],
   ],
   [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { atlantisStepVariables } from '../../../src/config/atlantis-step-env.js';
 import { stepEnvironment } from '../../../src/config/step-env.js';
 
 const context = {
@@ -6,6 +7,8 @@ const context = {
   repoRoot: '/w/repo',
   projectDir: '/w/repo/prod/app',
   planFile: '/w/artifacts/0/plan.tfplan',
+  showFile: '/w/artifacts/0/plan.json',
+  toolVersion: '1.9.1',
   prNumber: 12,
   headSha: 'a'.repeat(40),
   baseBranch: 'main',
@@ -27,6 +30,7 @@ describe('stepEnvironment', () => {
       ),
     ).toEqual({
       AWS_REGION: 'eu-west-1',
+      ...atlantisStepVariables(context),
       STAGE: 'prod',
       SLUICE_PROJECT_NAME: 'prod/app',
       SLUICE_PROJECT_DIR: '/w/repo/prod/app',

@@ -233,7 +233,10 @@ describe('diffManifests: graphs', () => {
       ['leaf', 'indirect', ['model.p.stg']],
       ['mart', 'indirect', ['model.p.stg']],
     ]);
-    expect(diff.downstream.map((d) => d.applyAction)).toEqual(['replace view', 'rebuild table']);
+    expect(diff.downstream.map((d) => d.applyAction)).toEqual([
+      'create new view, switch view',
+      'build new table, switch view',
+    ]);
     expect(diff.exposures).toEqual([
       expect.objectContaining({ name: 'dash', dependsOnChanges: ['model.p.stg'] }),
     ]);
@@ -281,8 +284,8 @@ describe('diffManifests: graphs', () => {
   it('treats everything as new without a production manifest', () => {
     const diff = diffManifests(undefined, manifest([stg, mart]));
     expect(diff.changes.map((c) => [c.name, c.reasons, c.applyAction])).toEqual([
-      ['mart', ['new'], 'create table'],
-      ['stg', ['new'], 'create view'],
+      ['mart', ['new'], 'build table, publish'],
+      ['stg', ['new'], 'create view, publish'],
     ]);
     expect(diff.breaking).toEqual([]);
     expect(diff.downstream).toEqual([]);

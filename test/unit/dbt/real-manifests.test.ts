@@ -91,9 +91,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')('diffManifests on manifests
     });
     expect(row(diff, 'stg_customers')).toMatchObject({ reasons: ['description'], category: 'metadata-only' });
     expect(row(diff, 'daily_revenue')).toMatchObject({ reasons: ['removed'], category: 'non-breaking' });
-    expect(row(diff, 'daily_revenue')?.applyAction).toContain(
-      'dbt does not drop `"shop"."main"."daily_revenue"`',
-    );
+    expect(row(diff, 'daily_revenue')?.applyAction).toBe('drop its view (its table stays until collected)');
     expect(diff.downstream.map((d) => [d.name, d.category])).toEqual([['customer_orders', 'indirect']]);
     expect(diff.exposures.map((e) => e.name)).toEqual(['customer_dashboard']);
     expect(diff.tests.removed).toEqual(['no_negative_revenue']);

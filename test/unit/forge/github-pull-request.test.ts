@@ -52,6 +52,7 @@ describe('getPullRequest on GitHub (fake validated against the OpenAPI descripti
   it('reads a pull request from a branch of the repository as not from a fork', async () => {
     expect(await forge.getPullRequest({ repo, number: 1 })).toMatchObject({
       fromFork: false,
+      headRepo: { owner: 'acme', name: 'infra' },
       headBranch: 'feature',
       headSha: HEAD,
       baseSha: BASE,
@@ -63,6 +64,7 @@ describe('getPullRequest on GitHub (fake validated against the OpenAPI descripti
     expect(await forge.getPullRequest({ repo, number: 2 })).toMatchObject({
       fromFork: true,
       headBranch: 'patch-1',
+      headRepo: { owner: 'outsider', name: 'infra' },
     });
   });
 });

@@ -130,6 +130,32 @@ describe('fake GitLab', () => {
       const res = await call('GET', `/projects/${id}/merge_requests/99`);
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ message: '404 Merge Request Not Found' });
+      const branch = await call('GET', `/projects/${id}/repository/branches/nowhere`);
+      expect(branch.status).toBe(404);
+      expect(await branch.json()).toEqual({ message: '404 Branch Not Found' });
+    });
+
+    it('serves a branch where the last push left it; the default one is protected', async () => {
+      fake.setBranch(PROJECT, 'main', HEAD);
+      fake.setBranch(PROJECT, 'release/1.x', 'c'.repeat(40));
+      const main = await call('GET', `/projects/${id}/repository/branches/main`);
+      expect(await main.json()).toMatchObject({
+        name: 'main',
+        default: true,
+        protected: true,
+        commit: { id: HEAD, short_id: HEAD.slice(0, 8) },
+      });
+      const release = await call(
+        'GET',
+        `/projects/${id}/repository/branches/${encodeURIComponent('release/1.x')}`,
+      );
+      expect(await release.json()).toMatchObject({
+        name: 'release/1.x',
+        default: false,
+        commit: { id: 'c'.repeat(40) },
+      });
+      expect((await call('GET', `/projects/${id}/repository/branches/main?ref=main`)).status).toBe(400);
+      expectViolations(/query: Unrecognized key.*ref/);
     });
 
     it('paginates with x-* headers and a Link header, capping per_page at 100', async () => {

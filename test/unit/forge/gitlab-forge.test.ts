@@ -151,6 +151,40 @@ describe('GitLabForge against the fake GitLab', () => {
     });
   });
 
+  describe('default branch', () => {
+    it("names the project's default branch and the commit at its head now", async () => {
+      fake.setBranch(PROJECT, 'main', BASE);
+      fake.setBranch(PROJECT, 'release', HEAD);
+      expect(await forge.getDefaultBranch(repo)).toEqual({ name: 'main', sha: BASE });
+      const pushed = 'c'.repeat(40);
+      fake.setBranch(PROJECT, 'main', pushed);
+      expect(await forge.getDefaultBranch(repo)).toEqual({ name: 'main', sha: pushed });
+      expect(calls(/repository\/branches/).map((r) => r.path)).toEqual([
+        `/api/v4/projects/${repo.id}/repository/branches/main`,
+        `/api/v4/projects/${repo.id}/repository/branches/main`,
+      ]);
+    });
+
+    it('reads a default branch whose name has a slash (URL-encoded in the path)', async () => {
+      const nested = fake.addProject({ path: 'acme/nested', cloneUrl: CLONE_URL, defaultBranch: 'env/prod' });
+      fake.setBranch('acme/nested', 'env/prod', HEAD);
+      const nestedRepo = { ...repo, id: String(nested.id), name: 'nested', fullName: 'acme/nested' };
+      expect(await forge.getDefaultBranch(nestedRepo)).toEqual({ name: 'env/prod', sha: HEAD });
+      expect(calls(/repository\/branches/).map((r) => r.path)).toEqual([
+        `/api/v4/projects/${nested.id}/repository/branches/env%2Fprod`,
+      ]);
+    });
+
+    it('fails with a retryable forge error when GitLab has no such branch', async () => {
+      const error = await forge.getDefaultBranch(repo).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SluiceError);
+      expect(error).toMatchObject({ code: 'FORGE_REQUEST_FAILED', retryable: true });
+      expect((error as Error).message).toMatch(
+        /read the default branch on acme\/infra \(HTTP 404\): 404 Branch Not Found/,
+      );
+    });
+  });
+
   describe('notes', () => {
     it('creates, finds by marker, edits and deletes its notes', async () => {
       fake.addNote({ project: PROJECT, iid: 7, author: 'dev', body: 'looks fine' });

@@ -1,0 +1,149 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FORK_OWNER,
+  type ForgeName,
+  type Harness,
+  type PullRequestHandle,
+  startHarness,
+} from '../support/harness.js';
+
+const FORGES: ForgeName[] = ['github', 'gitlab'];
+
+const root = (name: string, resources: number) => `
+terraform {
+  required_version = ">= 1.6"
+}
+${Array.from({ length: resources }, (_, i) => `resource "terraform_data" "${name}_${i}" {\n  input = "${name}-${i}"\n}\n`).join('\n')}
+`;
+
+const INITIAL = {
+  'README.md': '# infra\n',
+  'network/main.tf': root('network', 1),
+  'storage/main.tf': root('storage', 1),
+};
+
+/** The PR head ref the forge keeps in the repository itself: the only way a fork's commits get there. */
+const headRef = (forge: ForgeName, number: number) =>
+  forge === 'github' ? `refs/pull/${number}/head` : `refs/merge-requests/${number}/head`;
+
+/** The origin's refs and where they point, as `git ls-remote` lists them. */
+async function originRefs(h: Harness<ForgeName>): Promise<Map<string, string>> {
+  const out = await h.origin.git('ls-remote', h.origin.url);
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [sha = '', ref = ''] = line.split('\t');
+        return [ref, sha] as const;
+      }),
+  );
+}
+
+/** The fork PR's branch is not in the repository; its head commit is, as the forge's PR head ref. */
+async function expectOnlyHeadRef(h: Harness<ForgeName>, forge: ForgeName, pr: PullRequestHandle) {
+  const refs = await originRefs(h);
+  expect(refs.has(`refs/heads/${pr.branch}`)).toBe(false);
+  expect(refs.get(headRef(forge, pr.number))).toBe(pr.headSha);
+}
+
+describe.each(FORGES)('a pull request from a fork on %s, default rules (redis)', (forge) => {
+  let h: Harness<ForgeName>;
+
+  beforeAll(async () => {
+    h = await startHarness({ forge, initialFiles: INITIAL });
+  });
+  afterEach(() => h.forge.assertNoViolations());
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('is planned from the head ref the forge keeps, its comment appears, and a push plans again', async () => {
+    const pr = await h.openPullRequest(1, { 'network/main.tf': root('network', 2) }, { fromFork: true });
+    expect(pr.forkOwner).toBe(FORK_OWNER);
+    await expectOnlyHeadRef(h, forge, pr);
+
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    const comments = h.planComments(1);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]?.body ?? '';
+    expect(body).toContain('network');
+    expect(body).toContain('terraform_data.network_1');
+    // No state yet: every resource of the module is to add.
+    expect(body).toMatch(/2 to add, 0 to change, 0 to destroy/);
+    expect(body).toContain(pr.headSha.slice(0, 7));
+    expect(h.forge.latestStatuses(pr.headSha).get('sluice/plan: network')?.state).toBe('success');
+
+    // The fork's owner pushes again: the new head reaches Sluice through the same ref.
+    const next = await h.push(pr, { 'network/main.tf': root('network', 3) });
+    await expectOnlyHeadRef(h, forge, next);
+    expect(await h.planDone(next.headSha)).toMatchObject({ state: 'success' });
+    await h.waitFor(() => (h.planComments(1)[0]?.body ?? '').includes(next.headSha.slice(0, 7)));
+    expect(h.planComments(1)).toHaveLength(1);
+    expect(h.planComments(1)[0]?.body).toMatch(/3 to add, 0 to change, 0 to destroy/);
+  });
+});
+
+describe.each(FORGES)('forks: skip on %s (redis)', (forge) => {
+  let h: Harness<ForgeName>;
+  let dir: string;
+  const noun = forge === 'github' ? 'pull request' : 'merge request';
+  const SKIPPED = 'not acting on a pull request from a fork (forks: skip)';
+  const skips = () => h.logs.filter((line) => line.includes(SKIPPED)).length;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-server-config-'));
+    const configFile = join(dir, 'sluice-server.yaml');
+    await writeFile(
+      configFile,
+      `version: 1
+repos:
+  - id_regex: '.*'
+    allowed: true
+  - id_regex: '.*/acme/infra'
+    forks: skip
+`,
+    );
+    h = await startHarness({ forge, initialFiles: INITIAL, env: { SLUICE_CONFIG: configFile } });
+    h.forge.setAccess('dev', 'write');
+  });
+  afterEach(() => h.forge.assertNoViolations());
+  afterAll(async () => {
+    await h?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a fork PR gets no plan and no status; `sluice plan` on it is answered with why', async () => {
+    const fork = await h.openPullRequest(1, { 'network/main.tf': root('network', 2) }, { fromFork: true });
+    await expectOnlyHeadRef(h, forge, fork);
+    // The autoplan is dropped in the worker with one log line, and nothing at all on the PR.
+    await h.waitFor(() => skips() === 1, { timeoutMs: 30_000 });
+    expect(h.forge.statuses(fork.headSha)).toEqual([]);
+    expect(h.forge.comments(1)).toEqual([]);
+
+    // A maintainer asks for a plan: the command is refused, with a reply that says why.
+    const commentId = await h.comment(1, 'sluice plan', 'dev');
+    await h.waitFor(() => h.replies(1).length === 1, { timeoutMs: 30_000 });
+    expect(h.replies(1)[0]).toContain(
+      `Sluice does not plan or apply ${noun}s from forks in this repository.`,
+    );
+    expect(h.forge.reactions()).toContainEqual({ commentId, content: 'confused', user: expect.any(String) });
+    expect(skips()).toBe(2);
+    expect(h.planComments(1)).toEqual([]);
+    expect(h.forge.statuses(fork.headSha)).toEqual([]);
+  });
+
+  it('a PR from a branch of the repository itself still plans', async () => {
+    const pr = await h.openPullRequest(2, { 'storage/main.tf': root('storage', 2) });
+    expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+    const comments = h.planComments(2);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain('terraform_data.storage_1');
+    expect(h.forge.latestStatuses(pr.headSha).get('sluice/plan: storage')?.state).toBe('success');
+    // Still nothing on the fork PR.
+    expect(h.planComments(1)).toEqual([]);
+  });
+});
