@@ -3,7 +3,9 @@
  *  1. signed webhook deliveries per second and p50/p99 acknowledgement latency (load from this process,
  *     server in a child process, both on 127.0.0.1, bounded duration);
  *  2. webhook → posted plan comment for a 1-project and a 20-project PR, against plain
- *     `tofu init` + `tofu plan` on the same directories; the ratio Sluice ÷ plain.
+ *     `tofu init` + `tofu plan` on the same directories; the ratio Sluice ÷ plain;
+ *  3. a dbt Write-Audit-Publish apply of the fixture project (sandboxed: bootstrap, one model changed,
+ *     a revert, a rollback) against a plain `dbt build` of the whole project; the ratio Sluice ÷ plain.
  * Prints the figures and records them in bench/RESULTS.md.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -11,8 +13,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { DbtDeployment } from '../src/dbt/deployment.js';
+import { applyDbtProject, rollbackDbtProject } from '../src/runner/dbt/apply-dbt-project.js';
+import { findDbtTool } from '../src/runner/dbt/dbt-tool.js';
+import { createMasker } from '../src/runner/mask.js';
+import { createSandbox } from '../src/runner/sandbox.js';
 import { findTerraformTool } from '../src/runner/tools.js';
 import { startFakeGitHub } from '../test/fakes/github/fake-github.js';
+import { copyShop, editFile, runDbt } from '../test/integration/dbt-support.js';
 import { pullRequestEvent, signDelivery } from '../test/support/github-webhooks.js';
 import { startHarness } from '../test/support/harness.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
@@ -145,12 +153,93 @@ async function benchPlan(redisUrl: string, projects: number) {
   }
 }
 
+/** One WAP apply after another on one warehouse, each timed; then a plain `dbt build` of everything. */
+async function benchDbt() {
+  const tool = await findDbtTool();
+  const sandbox = await createSandbox({ mode: 'bwrap', network: false, readOnlyPaths: [] });
+  const root = await mkdtemp(join(tmpdir(), 'sluice-bench-dbt-'));
+  const warehouseDir = join(root, 'warehouse');
+  await run('mkdir', ['-p', warehouseDir]);
+  const deployments: DbtDeployment[] = [];
+  let n = 0;
+  const session = async (edit?: (dir: string) => Promise<void>) => {
+    const checkoutDir = join(root, `checkout-${++n}`);
+    await copyShop(join(checkoutDir, 'shop'));
+    await edit?.(join(checkoutDir, 'shop'));
+    return {
+      project: {
+        name: 'shop',
+        dir: 'shop',
+        workspace: 'default',
+        type: 'dbt' as const,
+        reason: 'changed' as const,
+      },
+      checkoutDir,
+      artifactDir: join(root, `artifacts-${n}`),
+      tool,
+      sandbox,
+      env: { SHOP_DUCKDB_PATH: join(warehouseDir, 'shop.duckdb') },
+      writable: [warehouseDir],
+      timeoutMs: 300_000,
+      signal: new AbortController().signal,
+      masker: createMasker([]),
+    };
+  };
+  const timed = async (label: string, edit?: (dir: string) => Promise<void>) => {
+    const started = performance.now();
+    const outcome = await applyDbtProject({
+      ...(await session(edit)),
+      current: deployments[0],
+      deployments,
+      retentionMs: 7 * 24 * 3600 * 1000,
+      now: () => new Date(),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.status !== 'applied' || !outcome.deployment)
+      throw new Error(`bench dbt ${label}: ${outcome.message}`);
+    deployments.unshift({
+      ...outcome.deployment,
+      id: String(n),
+      kind: 'apply',
+      project: { name: 'shop', dir: 'shop' },
+      sha: String(n).padStart(40, '0'),
+      at: new Date().toISOString(),
+    });
+    return { label, seconds, built: outcome.deployment.built.length };
+  };
+  try {
+    const change = (dir: string) =>
+      editFile(dir, 'models/marts/daily_revenue.sql', (t) => t.replace('order_date', 'order_date '));
+    const rows = [
+      await timed('bootstrap (everything new)'),
+      await timed('one mart changed', change),
+      await timed('revert (earlier tables reused)'),
+    ];
+    const [current, previous] = deployments;
+    if (!current || !previous) throw new Error('bench dbt: two deployments expected');
+    const started = performance.now();
+    const rolled = await rollbackDbtProject({ ...(await session()), current, restore: previous });
+    if (rolled.status !== 'applied') throw new Error(`bench dbt rollback: ${rolled.message}`);
+    rows.push({ label: 'rollback', seconds: (performance.now() - started) / 1000, built: 0 });
+    // Plain: the whole project built by hand, unsandboxed, into a warehouse of its own.
+    const plainDir = join(root, 'plain');
+    await copyShop(join(plainDir, 'shop'));
+    const plainStarted = performance.now();
+    await runDbt(tool, join(plainDir, 'shop'), ['build', '--target-path', join(plainDir, 'target')]);
+    const plainSeconds = (performance.now() - plainStarted) / 1000;
+    return { rows, plainSeconds };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const redis = await startRedisServer();
   try {
     const tool = await findTerraformTool();
     const acks = await benchAcks(redis.url);
     const plans = [await benchPlan(redis.url, 1), await benchPlan(redis.url, 20)];
+    const dbt = await benchDbt();
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${tool.name} ${tool.version}`;
     const lines = [
       `## ${new Date().toISOString().slice(0, 10)} — ${machine}`,
@@ -168,6 +257,15 @@ async function main() {
       ...plans.map(
         (p) =>
           `| ${p.projects} | ${p.sluiceSeconds.toFixed(2)} | ${p.plainSeconds.toFixed(2)} | ${p.ratio.toFixed(2)} |`,
+      ),
+      '',
+      `dbt Write-Audit-Publish apply of the fixture (6 models and seeds; parse, list, build, publish, catalog, collect; sandboxed), against a plain \`dbt build\` of the whole project (${dbt.plainSeconds.toFixed(2)} s, unsandboxed):`,
+      '',
+      '| apply | built | Sluice s | Sluice ÷ plain build |',
+      '|---|---|---|---|',
+      ...dbt.rows.map(
+        (r) =>
+          `| ${r.label} | ${r.built} | ${r.seconds.toFixed(2)} | ${(r.seconds / dbt.plainSeconds).toFixed(2)} |`,
       ),
       '',
     ];

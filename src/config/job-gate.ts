@@ -63,12 +63,25 @@ async function reasonToSkip(job: Job, deps: GateDeps): Promise<Skip | undefined>
   const fields = { repo: id, pr: job.pr.number };
 
   if (rules.forks === 'skip' && (job.kind === 'plan' || job.kind === 'command')) {
-    const invoked =
-      job.kind === 'plan' ||
-      parseCommand(job.body, { appName: deps.appName, atlantisAlias: rules.atlantisAlias }).kind !==
-        'ignored';
-    if (invoked && (await read()).fromFork) {
+    const parsed =
+      job.kind === 'command'
+        ? parseCommand(job.body, { appName: deps.appName, atlantisAlias: rules.atlantisAlias })
+        : undefined;
+    // `help` and `version` change nothing: they are answered on a fork's pull request too.
+    const harmless =
+      parsed?.kind === 'command' && (parsed.command.name === 'help' || parsed.command.name === 'version');
+    const invoked = job.kind === 'plan' || (parsed?.kind !== 'ignored' && !harmless);
+    const pull = invoked ? await read() : undefined;
+    if (pull?.fromFork) {
       const noun = forge.capabilities.changeRequest.noun;
+      if (job.kind === 'plan') {
+        // Said on the pull request too: a required `sluice/plan` check must not wait with no reason.
+        await forge.setCommitStatus(job.pr.repo, pull.headSha, {
+          context: 'sluice/plan',
+          state: 'failure',
+          description: `Not planned: Sluice does not plan ${noun}s from forks in this repository`,
+        });
+      }
       return {
         message: 'not acting on a pull request from a fork (forks: skip)',
         fields,

@@ -116,12 +116,16 @@ repos:
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('a fork PR gets no plan and no status; `sluice plan` on it is answered with why', async () => {
+  it('a fork PR gets no plan and a failed status that says why; `sluice plan` on it is answered with why', async () => {
     const fork = await h.openPullRequest(1, { 'network/main.tf': root('network', 2) }, { fromFork: true });
     await expectOnlyHeadRef(h, forge, fork);
-    // The autoplan is dropped in the worker with one log line, and nothing at all on the PR.
+    // The autoplan is dropped in the worker with one log line; a required check says why it waits.
     await h.waitFor(() => skips() === 1, { timeoutMs: 30_000 });
-    expect(h.forge.statuses(fork.headSha)).toEqual([]);
+    const refused = {
+      state: 'failure',
+      description: `Not planned: Sluice does not plan ${noun}s from forks in this repository`,
+    };
+    expect(h.forge.latestStatuses(fork.headSha).get('sluice/plan')).toMatchObject(refused);
     expect(h.forge.comments(1)).toEqual([]);
 
     // A maintainer asks for a plan: the command is refused, with a reply that says why.
@@ -133,7 +137,12 @@ repos:
     expect(h.forge.reactions()).toContainEqual({ commentId, content: 'confused', user: expect.any(String) });
     expect(skips()).toBe(2);
     expect(h.planComments(1)).toEqual([]);
-    expect(h.forge.statuses(fork.headSha)).toEqual([]);
+    expect([...h.forge.latestStatuses(fork.headSha).keys()]).toEqual(['sluice/plan']);
+
+    // `help` changes nothing, so it is answered on a fork's PR too.
+    await h.comment(1, 'sluice help', 'dev');
+    await h.waitFor(() => h.replies(1).length === 2, { timeoutMs: 30_000 });
+    expect(h.replies(1)[1]).toContain('Usage: `sluice <command>');
   });
 
   it('a PR from a branch of the repository itself still plans', async () => {

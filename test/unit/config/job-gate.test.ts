@@ -29,7 +29,12 @@ function setup(text: string, draft = false, fromFork = false) {
   const forges = {
     get: () => ({
       capabilities: { changeRequest: { noun: 'pull request', short: 'PR', prefix: '#' } },
-      getPullRequest: async () => ({ draft, fromFork }),
+      getPullRequest: async () => ({ draft, fromFork, headSha: SHA }),
+      setCommitStatus: async (
+        _: unknown,
+        sha: string,
+        status: { context: string; state: string; description: string },
+      ) => said.push(`status ${sha.slice(0, 7)} ${status.context} ${status.state}: ${status.description}`),
       react: async (_: unknown, id: string, reaction: string) => said.push(`${reaction} ${id}`),
       createComment: async (_: unknown, body: string) => said.push(body),
     }),
@@ -95,8 +100,6 @@ describe('gateJobs', () => {
   const FORKS_SKIP = `${S}    forks: skip\n`;
 
   it.each([
-    ['forks: skip skips an autoplan from a fork', FORKS_SKIP, true, plan('infra'), []],
-    ['forks: skip skips `sluice plan` from a fork', FORKS_SKIP, true, plan('infra', 'command'), []],
     ['forks: skip still closes a fork PR (locks)', FORKS_SKIP, true, closed, ['closed']],
     ['forks: skip plans a PR from a branch', FORKS_SKIP, false, plan('infra'), ['plan']],
     [
@@ -112,6 +115,25 @@ describe('gateJobs', () => {
     const { gate, ran, said } = setup(text, false, fromFork);
     await gate(job, context as never);
     expect(ran).toEqual(expected);
+    expect(said).toEqual([]);
+  });
+
+  it.each([
+    ['an autoplan', plan('infra')],
+    ['a plan asked for by command', plan('infra', 'command')],
+  ])('forks: skip skips %s from a fork and says so in the sluice/plan status', async (_, job) => {
+    const { gate, ran, said } = setup(FORKS_SKIP, false, true);
+    await gate(job, context as never);
+    expect(ran).toEqual([]);
+    expect(said).toEqual([
+      'status aaaaaaa sluice/plan failure: Not planned: Sluice does not plan pull requests from forks in this repository',
+    ]);
+  });
+
+  it('forks: skip still answers `sluice help` on a fork PR', async () => {
+    const { gate, ran, said } = setup(FORKS_SKIP, false, true);
+    await gate(command('sluice help'), context as never);
+    expect(ran).toEqual(['command']);
     expect(said).toEqual([]);
   });
 
