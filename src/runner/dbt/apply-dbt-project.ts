@@ -20,7 +20,6 @@ import {
   openDbtSession,
   withoutSluiceMacros,
 } from './dbt-session.js';
-import { resolveInside } from './read-inside.js';
 
 /** What a deployment is before the job names and dates it. */
 export type NewDeployment = Omit<
@@ -79,7 +78,7 @@ export async function applyDbtProject(options: ApplyDbtOptions): Promise<DbtAppl
     return done('error', `Not published: ${what}: ${why} The public views are unchanged.`, output);
   };
 
-  if (await hasPackages(session.projectDir)) {
+  if (await session.hasPackages()) {
     const deps = await session.run('deps', ['deps']);
     if (deps.exitCode !== 0) return failedStep(deps, 'dbt deps failed');
   }
@@ -109,7 +108,6 @@ export async function applyDbtProject(options: ApplyDbtOptions): Promise<DbtAppl
   const plan = planDeployment({ manifest, keys: buildKeys(manifest), existing, previous: options.current });
 
   // Write and audit: `dbt build` of the new keys only; each model's tests run right after it.
-  let failures: NodeFailure[] = [];
   if (plan.build.length > 0) {
     const buildTarget = {
       artifactDir: options.artifactDir,
@@ -125,7 +123,7 @@ export async function applyDbtProject(options: ApplyDbtOptions): Promise<DbtAppl
     }
     const notes: string[] = [];
     const outcome = await readBuildOutcome(buildTarget, manifest, notes);
-    failures = (outcome?.failures ?? []).filter((f) => f.status === 'error' || f.status === 'fail');
+    const failures = (outcome?.failures ?? []).filter((f) => f.status === 'error' || f.status === 'fail');
     if (build.exitCode !== 0 || failures.length > 0) {
       return done(
         'failed',
@@ -362,11 +360,4 @@ function stop(
   steps: StepResult[],
 ): DbtApplyOutcome {
   return { status, message, output, failures: [], collected: [], steps };
-}
-
-async function hasPackages(projectDir: string): Promise<boolean> {
-  for (const name of ['packages.yml', 'dependencies.yml']) {
-    if (await resolveInside(projectDir, name)) return true;
-  }
-  return false;
 }

@@ -42,6 +42,8 @@ export interface DbtSession {
   /** The profile, target and production state prepared for dbt. */
   prepared: PreparedRun;
   steps: StepResult[];
+  /** Whether the project declares packages (`packages.yml` / `dependencies.yml`): `dbt deps` first. */
+  hasPackages(): Promise<boolean>;
   /** The session's dbt target path: runs without `--vars` share it, so dbt parses the project once. */
   targetDir: string;
   /** `dbt <args>` with the session's profile, target and logs, in `targetDir` unless given another. */
@@ -99,6 +101,12 @@ export async function openDbtSession(options: DbtSessionOptions): Promise<Opened
     prepared: run,
     steps,
     targetDir: join(options.artifactDir, 'target'),
+    async hasPackages() {
+      for (const name of ['packages.yml', 'dependencies.yml']) {
+        if (await resolveInside(options.checkoutDir, join(projectDir, name))) return true;
+      }
+      return false;
+    },
     async run(name, args, targetDir = session.targetDir) {
       const outcome = await dbt(name, [...args, ...common(targetDir)]);
       steps.push(outcome);

@@ -14,7 +14,6 @@ import { readArtifact, readBuildOutcome, readCatalog, readCompiledSql } from './
 import { openDbtSession } from './dbt-session.js';
 import { type DbtToolInfo, dbtVersions } from './dbt-tool.js';
 import { maskDeep } from './mask-result.js';
-import { resolveInside } from './read-inside.js';
 import { countRows } from './row-counts.js';
 
 export interface PlanDbtProjectOptions {
@@ -112,7 +111,7 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
     );
   };
 
-  if (await hasPackages(options.checkoutDir, session.projectDir)) {
+  if (await session.hasPackages()) {
     const deps = await step('deps', ['deps']);
     if (deps.exitCode !== 0) return stopped(deps);
   }
@@ -233,13 +232,6 @@ function emptyResult(options: PlanDbtProjectOptions): DbtPlanResult {
     steps: [],
     durationMs: 0,
   };
-}
-
-async function hasPackages(checkoutDir: string, projectDir: string): Promise<boolean> {
-  for (const name of ['packages.yml', 'dependencies.yml']) {
-    if (await resolveInside(checkoutDir, join(projectDir, name))) return true;
-  }
-  return false;
 }
 
 function firstLine(step: StepResult): string {
