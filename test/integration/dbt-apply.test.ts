@@ -186,18 +186,21 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
       expect(everything).not.toContain(SECRET);
     });
 
-    it("drops a closed pull request's schemas and leaves the others", async () => {
+    it("drops a closed pull request's schemas and leaves the others, waiting while the warehouse is busy", async () => {
       const dir = await checkout();
-      await run(python(tool), [
+      // Someone else has the DuckDB file open for writing for a few seconds: dbt cannot open it meanwhile.
+      const holder = run(python(tool), [
         '-c',
-        "import duckdb, sys\nc = duckdb.connect(sys.argv[1])\nfor s in ['pr_7', 'pr_7_marts', 'pr_77']:\n  c.execute(f'create schema {s}'); c.execute(f'create table {s}.t as select 1 as x')",
+        "import duckdb, sys, time\nc = duckdb.connect(sys.argv[1])\nfor s in ['pr_7', 'pr_7_marts', 'pr_77']:\n  c.execute(f'create schema {s}'); c.execute(f'create table {s}.t as select 1 as x')\nc.commit()\nprint('held', flush=True)\ntime.sleep(15)",
         warehouse,
       ]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       const dropped = await dropSchemas({
         ...session(dir),
         prefix: 'pr_7',
         choose: (schemas) => schemasOf('pr_7', schemas),
       });
+      await holder;
       expect(dropped).toEqual({ ok: true, dropped: ['pr_7', 'pr_7_marts'] });
       const schemas = await query(
         tool,

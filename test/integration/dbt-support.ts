@@ -109,8 +109,17 @@ export async function queryWarehouse(
   const python = join(tool.venvDir ?? '', 'bin', 'python');
   const script =
     'import duckdb, json, sys\nc = duckdb.connect(sys.argv[1], read_only=True)\nprint(json.dumps(c.sql(sys.argv[2]).fetchall(), default=str))';
-  const { stdout } = await run(python, ['-c', script, warehouse, sql]);
-  return JSON.parse(stdout) as unknown[][];
+  // Sluice's own jobs may have the file open for writing a moment: DuckDB then refuses readers too.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(python, ['-c', script, warehouse, sql]);
+      return JSON.parse(stdout) as unknown[][];
+    } catch (error) {
+      if (attempt >= 60 || !String((error as { stderr?: string }).stderr).includes('Could not set lock'))
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }
 
 /** What the public view `main.<view>` selects from: `schema.table`. */

@@ -64,6 +64,8 @@ export type OpenedSession = { ok: true; session: DbtSession } | { ok: false; ste
 
 const MACRO_FILE = new URL('./sluice_wap.sql', import.meta.url);
 const MACRO_DIR = '__sluice__';
+const WAREHOUSE_BUSY_TRIES = 30;
+const WAREHOUSE_BUSY_WAIT_MS = 2000;
 const RESULT_LINE = /^SLUICE_RESULT (.*)$/m;
 const OWN_NAMING = /\{%-?\s*macro\s+(generate_schema_name|generate_alias_name)\s*\(/;
 
@@ -108,7 +110,14 @@ export async function openDbtSession(options: DbtSessionOptions): Promise<Opened
       return false;
     },
     async run(name, args, targetDir = session.targetDir) {
-      const outcome = await dbt(name, [...args, ...common(targetDir)]);
+      let outcome = await dbt(name, [...args, ...common(targetDir)]);
+      // A DuckDB file has one writer at a time: a step that could not even open it ran nothing, so it
+      // waits for the other job (a plan, an apply, a clean-up) and tries again.
+      for (let wait = 0; wait < WAREHOUSE_BUSY_TRIES && warehouseBusy(outcome); wait++) {
+        await new Promise((resolve) => setTimeout(resolve, WAREHOUSE_BUSY_WAIT_MS));
+        if (options.signal.aborted) break;
+        outcome = await dbt(name, [...args, ...common(targetDir)]);
+      }
       steps.push(outcome);
       return outcome;
     },
@@ -196,4 +205,13 @@ function macroPathsOf(projectYml: string): string[] {
   }
   const list = Array.isArray(paths) ? paths.filter((p): p is string => typeof p === 'string') : [];
   return list.length > 0 ? list : ['macros'];
+}
+
+/** DuckDB's answer when another process has the database file open for writing. */
+export function warehouseBusy(step: StepResult): boolean {
+  return (
+    step.exitCode !== 0 &&
+    !step.cancelled &&
+    /Could not set lock on file/.test(`${step.stdout}\n${step.stderr}`)
+  );
 }
