@@ -12,9 +12,8 @@ import {
   type DbtApplyOutcome,
   rollbackDbtProject,
 } from '../runner/dbt/apply-dbt-project.js';
-import type { DbtSessionOptions } from '../runner/dbt/dbt-session.js';
-import { maskerForStage, passedNames } from '../runner/terraform/run-stage.js';
 import { dbtProductionKey, repoKey } from '../store/keys.js';
+import { dbtSessionOptions } from './dbt-session-options.js';
 import { reply } from './reply.js';
 import type { RunSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -71,9 +70,7 @@ export async function applyDbt(deps: WorkerDeps, input: DbtApplyInput): Promise<
   }
   const deployments = await deps.store.dbt.deployments(key);
   const outcome = await applyDbtProject({
-    ...(await sessionOptions(deps, input, 'apply')),
-    ...(input.dbt?.profilesDir !== undefined ? { profilesDir: input.dbt.profilesDir } : {}),
-    ...(input.dbt?.applyTarget !== undefined ? { target: input.dbt.applyTarget } : {}),
+    ...(await dbtSessionOptions(deps, input, 'apply')),
     current: deployments[0],
     deployments,
     retentionMs: DBT_RETENTION_MS,
@@ -137,7 +134,7 @@ export async function rollbackDbt(
     });
     try {
       const outcome = await rollbackDbtProject({
-        ...(await sessionOptions(
+        ...(await dbtSessionOptions(
           deps,
           {
             project,
@@ -171,42 +168,6 @@ export async function rollbackDbt(
     }
   }
   await reply(forge, pr, [`**dbt rollback** requested by @${request.requestedBy}:`, '', ...lines].join('\n'));
-}
-
-/** The sandbox, dbt and credentials of one stage: the rules' env list and writable folders for it. */
-export async function sessionOptions(
-  deps: WorkerDeps,
-  input: {
-    project: Project;
-    checkoutDir: string;
-    artifactDir: string;
-    settings: Pick<RunSettings, 'stepTimeoutMs' | 'sandboxRules'>;
-    signal: AbortSignal;
-  },
-  stage: 'plan' | 'apply',
-): Promise<DbtSessionOptions> {
-  const rules = input.settings.sandboxRules;
-  const serverEnv = deps.serverEnv ?? process.env;
-  const names = passedNames(rules, stage);
-  const env = Object.fromEntries(
-    names.flatMap((name) => {
-      const value = serverEnv[name];
-      return value === undefined ? [] : [[name, value]];
-    }),
-  );
-  return {
-    project: input.project,
-    checkoutDir: input.checkoutDir,
-    artifactDir: input.artifactDir,
-    tool: await deps.dbtTool(),
-    sandbox: deps.sandbox,
-    env,
-    writable: (stage === 'plan' ? rules?.planPaths : rules?.applyPaths) ?? [],
-    timeoutMs: input.settings.stepTimeoutMs,
-    signal: input.signal,
-    masker: maskerForStage(deps.masker, names, serverEnv),
-    network: rules?.network,
-  };
 }
 
 function notApplied(outcome: DbtApplyOutcome): DbtApplyResult {

@@ -7,7 +7,7 @@ import type { Project } from '../projects/types.js';
 import { dropSchemas, schemasOf } from '../runner/dbt/apply-dbt-project.js';
 import { repoKey } from '../store/keys.js';
 import type { PullState } from '../store/types.js';
-import { sessionOptions } from './apply-dbt.js';
+import { dbtSessionOptions } from './dbt-session-options.js';
 import { runSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -101,7 +101,7 @@ async function inCheckout(
   runId: string,
   project: Project,
   log: Logger,
-  work: (options: Awaited<ReturnType<typeof sessionOptions>>) => Promise<void>,
+  work: (options: Awaited<ReturnType<typeof dbtSessionOptions>>) => Promise<void>,
 ): Promise<void> {
   const forge = deps.forges.get(repo.forge);
   const workDir = join(
@@ -117,7 +117,7 @@ async function inCheckout(
     try {
       const settings = runSettings(deps.rules(repo), deps);
       await work(
-        await sessionOptions(
+        await dbtSessionOptions(
           deps,
           { project, checkoutDir: checkout.dir, artifactDir: workDir, settings, signal: controller.signal },
           'plan',

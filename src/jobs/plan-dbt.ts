@@ -5,9 +5,9 @@ import { SluiceError } from '../errors.js';
 import type { PullRequestRef } from '../forge/types.js';
 import type { Project } from '../projects/types.js';
 import { planDbtProject } from '../runner/dbt/plan-dbt-project.js';
-import { maskerForStage, passedNames } from '../runner/terraform/run-stage.js';
 import type { ProjectPlanResult } from '../runner/types.js';
 import { dbtProductionKey } from '../store/keys.js';
+import { dbtSessionOptions } from './dbt-session-options.js';
 import type { RunSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -35,9 +35,9 @@ export interface PlanDbtInput {
  */
 export async function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
   const { project } = input;
-  let tool: Awaited<ReturnType<WorkerDeps['dbtTool']>>;
+  let session: Awaited<ReturnType<typeof dbtSessionOptions>>;
   try {
-    tool = await deps.dbtTool();
+    session = await dbtSessionOptions(deps, input, 'plan');
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
     return {
@@ -50,32 +50,12 @@ export async function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<Pr
   }
   const production = await deps.store.dbt.getProduction(dbtProductionKey(input.pr.repo, project));
   // The repository's `sandbox.plan_env` reaches dbt (credentials for `env_var()`), as it does plans.
-  const serverEnv = deps.serverEnv ?? process.env;
-  const names = passedNames(input.settings.sandboxRules, 'plan');
-  const env = Object.fromEntries(
-    names.flatMap((name) => {
-      const value = serverEnv[name];
-      return value === undefined ? [] : [[name, value]];
-    }),
-  );
   const { result, manifest } = await planDbtProject({
-    project,
-    checkoutDir: input.checkoutDir,
-    artifactDir: input.artifactDir,
-    tool,
-    sandbox: deps.sandbox,
+    ...session,
     headSha: input.headSha,
     schema: prSchemaName(input.pr.number),
     ...(production ? { baseManifest: production.manifest } : {}),
     ...(production?.catalog !== undefined ? { baseCatalog: production.catalog } : {}),
-    env,
-    timeoutMs: input.settings.stepTimeoutMs,
-    signal: input.signal,
-    masker: maskerForStage(deps.masker, names, serverEnv),
-    network: input.settings.sandboxRules?.network,
-    writable: input.settings.sandboxRules?.planPaths,
-    ...(input.dbt?.profilesDir !== undefined ? { profilesDir: input.dbt.profilesDir } : {}),
-    ...(input.dbt?.planTarget !== undefined ? { target: input.dbt.planTarget } : {}),
     dataBuild: input.dbt?.dataBuild === true,
   });
   await deps.store.dbt.putPlan(input.planKey, {
