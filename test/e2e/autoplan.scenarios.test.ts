@@ -86,10 +86,10 @@ describe.each(RUNS)(
     it('(b) a new push edits the same comment and supersedes the older plan', async () => {
       // Two plans at a time: after the first finishes, at least one more round is still running.
       const many = Object.fromEntries(
-        Array.from({ length: 4 }, (_, i) => [`stacks/s${i}/main.tf`, root(`s${i}`, 2)]),
+        Array.from({ length: 12 }, (_, i) => [`stacks/s${i}/main.tf`, root(`s${i}`, 2)]),
       );
       const first = await h.openPullRequest(2, many);
-      // Push while the first plan is still running.
+      // Push while the first plan is still running (12 projects, 2 at a time, leave it time to be superseded).
       await h.waitFor(
         () =>
           [...h.forge.latestStatuses(first.headSha).values()].some(
