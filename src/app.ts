@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Probot, ProbotOctokit } from 'probot';
+import { Probot } from 'probot';
 import type { Settings } from './config/env.js';
 import { gateJobs } from './config/job-gate.js';
 import { readAppYml } from './forge/github/app-manifest.js';
 import { GitHubForge } from './forge/github/github-forge.js';
 import { manifestSetupRoute } from './forge/github/manifest-setup-route.js';
+import { githubOctokitClass } from './forge/github/octokit-class.js';
 import { type AppCredentials, saveAppCredentials } from './forge/github/save-app-credentials.js';
 import { githubWebhookRoute } from './forge/github/webhook-route.js';
 import { GitLabForge } from './forge/gitlab/gitlab-forge.js';
@@ -70,14 +71,7 @@ export async function startSluice(
       privateKey: settings.github.privateKey,
       baseUrl: settings.github.baseUrl,
       log: logger.child({ component: 'probot' }),
-      ...(!settings.github.throttle
-        ? {
-            Octokit: ProbotOctokit.defaults((options: { throttle?: object }) => ({
-              ...options,
-              throttle: { ...options.throttle, enabled: false },
-            })),
-          }
-        : {}),
+      Octokit: githubOctokitClass(settings.github.throttle ? 'budget' : 'off'),
     });
     forges.push(new GitHubForge({ probot }));
     webhooks.push({

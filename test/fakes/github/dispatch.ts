@@ -113,6 +113,22 @@ export function createDispatcher(options: DispatchOptions): (call: IncomingCall)
   return (call) => {
     const where = `${call.method} ${call.url.pathname}${call.url.search}`;
     const headers = { 'x-github-request-id': randomUUID(), 'x-github-media-type': 'github.v3; format=json' };
+    if (
+      state.secondaryLimitedWrites > 0 &&
+      call.method !== 'GET' &&
+      !call.url.pathname.endsWith('/access_tokens')
+    ) {
+      // GitHub's answer when an integration writes too fast (docs: "secondary rate limits").
+      state.secondaryLimitedWrites -= 1;
+      return {
+        status: 403,
+        body: errorBody(
+          'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+          `${DOCS}/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits`,
+        ),
+        headers: { ...headers, 'retry-after': '1' },
+      };
+    }
     const matched: { operation?: Operation } = {};
     let result: HandlerResult & { problem?: string };
     try {

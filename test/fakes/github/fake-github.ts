@@ -60,6 +60,8 @@ export interface FakeGitHub extends FakeServerControls {
   pullRequest(owner: string, repo: string, number: number): PullRecord | undefined;
   /** Comments on a PR, oldest first. */
   comments(owner: string, repo: string, number: number): CommentView[];
+  /** Answers the next `count` writes with GitHub's secondary rate limit (403, `retry-after: 1`). */
+  limitNextWrites(count: number): void;
   /** Statuses set on a commit, in creation order. */
   statuses(owner: string, repo: string, sha: string): StatusView[];
   /** The latest status per context. */
@@ -123,6 +125,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       state
         .comments(repoOf(owner, repo), number)
         .map(({ id, body, user, created_at, updated_at }) => ({ id, body, user, created_at, updated_at })),
+    limitNextWrites: (count) => {
+      state.secondaryLimitedWrites = count;
+    },
     statuses,
     latestStatuses: (owner, repo, sha) => new Map(statuses(owner, repo, sha).map((s) => [s.context, s])),
   };

@@ -146,6 +146,8 @@ export class FakeState {
   readonly #branches = new Map<string, string>();
   readonly #tokens = new Map<string, { installationId: number; expiresAt: number }>();
   readonly reactions: ReactionRecord[] = [];
+  /** Writes still to be answered with GitHub's secondary rate limit (403 + retry-after), as a test asked. */
+  secondaryLimitedWrites = 0;
   #lastId = 1_000_000;
 
   nextId(): number {

@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   path: string;
   query: string;
   status: number;
+  /** When the call arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface WaitOptions {
@@ -88,7 +90,7 @@ export async function startFakeServer(options: {
     const body = await readBody(req).catch(() => Buffer.alloc(0));
     const answer = options.dispatch({ method, url, headers: req.headers, body });
     if (answer.violation) violations.push(answer.violation);
-    requests.push({ method, path: url.pathname, query: url.search, status: answer.status });
+    requests.push({ method, path: url.pathname, query: url.search, status: answer.status, at: Date.now() });
     const payload = answer.body === undefined ? undefined : JSON.stringify(answer.body);
     res.writeHead(answer.status, {
       ...answer.headers,
