@@ -22,8 +22,8 @@ export interface Workflow {
 export const DEFAULT_WORKFLOW_STEPS: Workflow = {
   plan: [
     { kind: 'init', extraArgs: [] },
+    // The plan text comes from `plan`'s own output: a `show` run would print it again.
     { kind: 'plan', extraArgs: [] },
-    { kind: 'show', extraArgs: [] },
   ],
   apply: [{ kind: 'apply', extraArgs: [] }],
 };

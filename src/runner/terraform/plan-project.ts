@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { readRegularFile } from '../read-regular-file.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
+import { planTextFromPlanOutput } from './plan-output.js';
 import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
 import { NO_RUN_FACTS, type ToolCall } from './run-stage.js';
 import { stepError } from './steps.js';
@@ -25,9 +26,9 @@ export interface PlanProjectOutcome {
 
 /**
  * Runs the plan stage of the project's workflow, each step in the sandbox, stopping at the first failure.
- * The default workflow is init → workspace → plan -out → show -json → show. Whatever the workflow, the
- * `plan` step saves the plan file and is followed by `show -json` (what the summary and apply use); the
- * plan text shown is the `show` step's output, or the `plan` step's when the workflow has no `show`.
+ * The default workflow is init → workspace → plan -out → show -json. Whatever the workflow, the `plan`
+ * step saves the plan file and is followed by `show -json` (what the summary and apply use); the plan
+ * text shown is a `show` step's output when the workflow has one, else the reviewable part of `plan`'s.
  */
 export async function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
   const { project, tool } = options;
@@ -103,7 +104,7 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     {
       status: 'planned',
       summary,
-      planText: (last('show') ?? last('plan'))?.stdout ?? '',
+      planText: last('show')?.stdout ?? planTextFromPlanOutput(last('plan')?.stdout ?? ''),
       ...stepOutput,
     },
     { planFile, planJson },
