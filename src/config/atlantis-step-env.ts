@@ -1,4 +1,4 @@
-import type { StepContext } from './step-env.js';
+import type { StepContext } from './step-context.js';
 
 /**
  * Atlantis's names for what a step knows about its run, so that `run` steps written for Atlantis

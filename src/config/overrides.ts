@@ -1,5 +1,4 @@
 import { didYouMean } from './did-you-mean.js';
-import type { RepoConfig } from './repo-config.js';
 import { DEFAULT_WORKFLOW, type OverridableKey, type RepoRules } from './rules.js';
 import type { ConfigIssue, Locate } from './yaml-config.js';
 import type { ConfigPath } from './yaml-positions.js';
@@ -11,12 +10,19 @@ export interface OverridePaths {
   project: (index: number, key: 'workflow' | 'apply_requirements' | 'plan_requirements') => ConfigPath;
 }
 
+/** The keys of a repo config (sluice.yaml or atlantis.yaml, parsed) that only the server may allow. */
+export interface OverridableConfig {
+  lockMode?: unknown;
+  workflows?: Record<string, unknown>;
+  projects?: ReadonlyArray<{ applyRequirements?: unknown; planRequirements?: unknown; workflow?: string }>;
+}
+
 /**
  * What a repo config sets that its server rules do not let it set. Refused, never silently dropped:
  * a requirement someone wrote down and Sluice ignored would be worse than a clear error.
  */
 export function checkOverrides(
-  config: RepoConfig,
+  config: OverridableConfig,
   rules: RepoRules,
   locate: Locate,
   paths: OverridePaths,

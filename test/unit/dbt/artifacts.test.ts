@@ -13,7 +13,7 @@ const table = (columns: Record<string, string>) => ({
 });
 
 describe('diffColumns', () => {
-  it.each([
+  it.each<{ name: string; base?: Record<string, string>; head: Record<string, string>; out: unknown }>([
     {
       name: 'unchanged',
       base: { a: 'INTEGER' },

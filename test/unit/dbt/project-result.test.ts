@@ -154,6 +154,6 @@ describe('a plan comment with Terraform and dbt projects', () => {
     expect(body).toMatch(/^## 1 of 2 projects failed$/m);
     expect(body).toContain('**dbt plan failed for `shop`: 1 breaking change');
     expect(body).toContain('**Breaking change — this plan fails.**');
-    expect(body.match(/Breaking change — this plan fails/g)).toHaveLength(1);
+    expect(body?.match(/Breaking change — this plan fails/g)).toHaveLength(1);
   });
 });
