@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Probot } from 'probot';
 import type { Settings } from './config/env.js';
 import { gateJobs } from './config/job-gate.js';
 import { readAppYml } from './forge/github/app-manifest.js';
-import { GitHubForge } from './forge/github/github-forge.js';
+import { createGitHubForge } from './forge/github/create-github-forge.js';
 import { manifestSetupRoute } from './forge/github/manifest-setup-route.js';
-import { githubOctokitClass } from './forge/github/octokit-class.js';
 import { type AppCredentials, saveAppCredentials } from './forge/github/save-app-credentials.js';
 import { githubWebhookRoute } from './forge/github/webhook-route.js';
 import { GitLabForge } from './forge/gitlab/gitlab-forge.js';
@@ -66,14 +64,7 @@ export async function startSluice(
   const webhooks: WebhookPlugin[] = [];
   const accept = createDeliveryAcceptor({ store, queue, logger, metrics, appName: settings.appName });
   if (settings.github) {
-    const probot = new Probot({
-      appId: settings.github.appId,
-      privateKey: settings.github.privateKey,
-      baseUrl: settings.github.baseUrl,
-      log: logger.child({ component: 'probot' }),
-      Octokit: githubOctokitClass(settings.github.throttle ? 'budget' : 'off'),
-    });
-    forges.push(new GitHubForge({ probot }));
+    forges.push(createGitHubForge(settings.github, logger));
     webhooks.push({
       plugin: githubWebhookRoute as WebhookPlugin['plugin'],
       options: {
