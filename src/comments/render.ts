@@ -5,6 +5,7 @@ import type { ConfigIssue } from '../config/repo-config.js';
 import type { ApplyView } from './apply-view.js';
 import { buildConfigErrorView } from './config-error-view.js';
 import { shrinkView } from './fit.js';
+import type { JobErrorView } from './job-error-view.js';
 import { partMarker } from './markers.js';
 import { splitMarkdown } from './split.js';
 import { tidyMarkdown } from './tidy.js';
@@ -60,6 +61,14 @@ export async function renderApplyComment(view: ApplyView, opts: RenderOptions): 
     splitMarkdown(body, bodyBudget(opts)).slice(0, opts.maxParts ?? DEFAULT_MAX_PARTS),
     opts.marker,
   );
+}
+
+/** Renders the comment for a job that ended in an error (templates/job-error.liquid). */
+export async function renderJobErrorComment(
+  view: JobErrorView,
+  opts: { templatesDir?: string },
+): Promise<string> {
+  return renderBody(createLiquid(opts.templatesDir), 'job-error', { view });
 }
 
 function createLiquid(templatesDir: string | undefined): Liquid {

@@ -3,15 +3,18 @@ import { createCommandJobHandler } from './handle-command.js';
 import { createPlanJobHandler } from './plan-pull-request.js';
 import { createClosedJobHandler } from './pull-request-closed.js';
 import { createReconcileJobHandler } from './reconcile-locks.js';
+import { reportingFailures, statusNotingForges } from './report-job-failure.js';
 import type { WorkerDeps } from './worker-deps.js';
 
-/** Routes each job to what it means. */
-export function createJobHandler(deps: WorkerDeps): JobHandler {
+/** Routes each job to what it means; a job that fails for good tells its pull request (report-job-failure.ts). */
+export function createJobHandler(workerDeps: WorkerDeps): JobHandler {
+  // Statuses a job sets are noted, so that one failing never leaves them pending.
+  const deps = { ...workerDeps, forges: statusNotingForges(workerDeps.forges) };
   const plan = createPlanJobHandler(deps);
   const command = createCommandJobHandler(deps);
   const closed = createClosedJobHandler(deps);
   const reconcile = createReconcileJobHandler(deps);
-  return async (job, context) => {
+  return reportingFailures(async (job, context) => {
     switch (job.kind) {
       case 'plan':
         return plan(job, context);
@@ -22,5 +25,5 @@ export function createJobHandler(deps: WorkerDeps): JobHandler {
       case 'reconcile':
         return reconcile(job, context);
     }
-  };
+  }, deps);
 }

@@ -7,7 +7,6 @@ import { buildPlanView } from '../comments/view.js';
 import { type ApplyRules, resolveApplyRules } from '../config/apply-rules.js';
 import type { LockMode, RepoRules } from '../config/rules.js';
 import { dbtStatusDescription, dbtUnchanged } from '../dbt/project-result.js';
-import { isRetryable } from '../errors.js';
 import type { ChangeRequestWords, Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
 import { dbtProjectDirs, discoverProjects } from '../projects/discover.js';
@@ -63,24 +62,8 @@ export function createPlanJobHandler(deps: WorkerDeps) {
       deps.metrics.jobs.inc({ kind: 'plan', outcome: 'superseded' });
       return;
     }
-    let outcome: Awaited<ReturnType<typeof plan>>;
-    try {
-      outcome = await plan(deps, forge, pull, job, context, log);
-    } catch (error) {
-      log.error({ err: error, attempt: context.attempt }, 'plan job failed');
-      if (context.lastAttempt || !isRetryable(error)) {
-        deps.metrics.jobs.inc({ kind: 'plan', outcome: 'error' });
-        const message = deps.masker.mask((error as Error).message);
-        await forge
-          .setCommitStatus(job.pr.repo, job.headSha, {
-            context: PLAN_CONTEXT,
-            state: 'error',
-            description: `Sluice could not plan: ${message}`,
-          })
-          .catch((statusError) => log.error({ err: statusError }, 'could not report the failure'));
-      }
-      throw error;
-    }
+    // An error here reaches the PR through reportingFailures (handle-job.ts).
+    const outcome = await plan(deps, forge, pull, job, context, log);
     deps.metrics.jobs.inc({ kind: 'plan', outcome });
     deps.metrics.jobSeconds.observe({ kind: 'plan' }, (Date.now() - started) / 1000);
     log.info({ outcome, ms: Date.now() - started }, 'plan job done');
