@@ -32,6 +32,24 @@ const ACK_CONCURRENCY = 32;
 const project = (name: string) =>
   `${Array.from({ length: 5 }, (_, i) => `resource "terraform_data" "${name}_${i}" {\n  input = "${name}-${i}"\n}\n`).join('\n')}`;
 
+/** Stops a detached child and everything in its process group: SIGTERM, then SIGKILL after 10 s. */
+async function stopGroup(child: ReturnType<typeof spawn>): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), name);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+  signal('SIGKILL');
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
@@ -41,7 +59,10 @@ async function benchAcks(redisUrl: string) {
   const port = await freePort();
   const secret = 'bench-secret';
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
-  const child = spawn('npx', ['tsx', 'src/cli.ts', 'server'], {
+  // Node itself with tsx's loader (not `npx tsx`, whose grandchild a signal to npx does not reach), in its
+  // own process group, so the whole server stops with the benchmark.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'server'], {
+    detached: true,
     env: {
       ...process.env,
       APP_ID: String(fake.appId),
@@ -104,8 +125,7 @@ async function benchAcks(redisUrl: string) {
   const started = performance.now();
   await Promise.all(Array.from({ length: ACK_CONCURRENCY }, lane));
   const seconds = (performance.now() - started) / 1000;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await stopGroup(child);
   await fake.close();
   await rm(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
