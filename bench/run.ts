@@ -2,8 +2,9 @@
  * npm run bench — measures, in one run on this machine:
  *  1. signed webhook deliveries per second and p50/p99 acknowledgement latency (load from this process,
  *     server in a child process, both on 127.0.0.1, bounded duration);
- *  2. webhook → posted plan comment for a 1-project and a 20-project PR, against plain
- *     `tofu init` + `tofu plan` on the same directories; the ratio Sluice ÷ plain;
+ *  2. webhook → posted plan comment for a 1-project and a 20-project PR, on the default GitHub write
+ *     budget and unlimited, against plain `tofu init` + `tofu plan` on the same directories; the ratio
+ *     Sluice ÷ plain and the forge requests per PR;
  *  3. a dbt Write-Audit-Publish apply of the fixture project (sandboxed: bootstrap, one model changed,
  *     a revert, a rollback) against a plain `dbt build` of the whole project; the ratio Sluice ÷ plain.
  * Prints the figures and records them in bench/RESULTS.md.
@@ -138,20 +139,27 @@ async function benchAcks(redisUrl: string) {
   };
 }
 
-async function benchPlan(redisUrl: string, projects: number) {
+/**
+ * Webhook → plan comment for `projects` projects on `throttle` (`on`: Sluice's default GitHub write
+ * budget; `off`: no client-side limiting), with the forge requests it made.
+ */
+async function benchPlan(redisUrl: string, projects: number, throttle: 'on' | 'off') {
   const files = Object.fromEntries(
     Array.from({ length: projects }, (_, i) => [`stacks/p${i}/main.tf`, project(`p${i}`)]),
   );
   const h = await startHarness({
     redisUrl,
     initialFiles: { 'README.md': '# bench\n' },
-    env: { LOG_LEVEL: 'warn', SLUICE_PARALLEL_PLANS: '2' },
+    env: { LOG_LEVEL: 'warn', SLUICE_PARALLEL_PLANS: '2', SLUICE_GITHUB_THROTTLE: throttle },
   });
   try {
     const started = performance.now();
+    const before = h.fake.requests.length;
     const pr = await h.openPullRequest(1, files);
     const status = await h.planDone(pr.headSha, 600_000);
     const sluiceSeconds = (performance.now() - started) / 1000;
+    const requests = h.fake.requests.slice(before);
+    const writes = requests.filter((r) => r.method !== 'GET' && !r.path.endsWith('/access_tokens')).length;
     if (status.state !== 'success') throw new Error(`bench plan failed: ${status.description}`);
 
     // The same directories, planned by hand: tofu init + tofu plan, one after the other.
@@ -167,7 +175,15 @@ async function benchPlan(redisUrl: string, projects: number) {
     }
     const plainSeconds = (performance.now() - plainStarted) / 1000;
     await rm(plainDir, { recursive: true, force: true });
-    return { projects, sluiceSeconds, plainSeconds, ratio: sluiceSeconds / plainSeconds };
+    return {
+      projects,
+      throttle,
+      sluiceSeconds,
+      plainSeconds,
+      ratio: sluiceSeconds / plainSeconds,
+      requests: requests.length,
+      writes,
+    };
   } finally {
     await h.close();
   }
@@ -258,7 +274,11 @@ async function main() {
   try {
     const tool = await findTerraformTool();
     const acks = await benchAcks(redis.url);
-    const plans = [await benchPlan(redis.url, 1), await benchPlan(redis.url, 20)];
+    const plans = [];
+    for (const projects of [1, 20]) {
+      for (const throttle of ['on', 'off'] as const)
+        plans.push(await benchPlan(redis.url, projects, throttle));
+    }
     const dbt = await benchDbt();
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${tool.name} ${tool.version}`;
     const lines = [
@@ -270,13 +290,13 @@ async function main() {
       `|---|---|---|---|---|`,
       `| ${acks.deliveries} | ${acks.perSecond.toFixed(0)} | ${acks.p50.toFixed(2)} | ${acks.p99.toFixed(2)} | ${JSON.stringify(acks.codes)} |`,
       '',
-      'Webhook → plan comment posted, against plain `tofu init` + `tofu plan` (sequential) on the same directories (SLUICE_PARALLEL_PLANS=2, sandbox on):',
+      'Webhook → plan comment posted, against plain `tofu init` + `tofu plan` (sequential) on the same directories (SLUICE_PARALLEL_PLANS=2, sandbox on); GitHub writes on the default budget (`on`) and unlimited (`off`), with the API requests the PR cost:',
       '',
-      `| projects | Sluice s | plain s | Sluice ÷ plain |`,
-      `|---|---|---|---|`,
+      `| projects | GitHub writes | Sluice s | plain s | Sluice ÷ plain | requests | of them writes |`,
+      `|---|---|---|---|---|---|---|`,
       ...plans.map(
         (p) =>
-          `| ${p.projects} | ${p.sluiceSeconds.toFixed(2)} | ${p.plainSeconds.toFixed(2)} | ${p.ratio.toFixed(2)} |`,
+          `| ${p.projects} | ${p.throttle === 'on' ? 'default budget' : 'unlimited'} | ${p.sluiceSeconds.toFixed(2)} | ${p.plainSeconds.toFixed(2)} | ${p.ratio.toFixed(2)} | ${p.requests} | ${p.writes} |`,
       ),
       '',
       `dbt Write-Audit-Publish apply of the fixture (6 models and seeds; parse, list, build, publish, catalog, collect; sandboxed), against a plain \`dbt build\` of the whole project (${dbt.plainSeconds.toFixed(2)} s, unsandboxed):`,
