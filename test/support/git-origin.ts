@@ -22,7 +22,7 @@ export interface GitOrigin {
   /** The fork's own repository: a fork PR's branch is pushed there, never to the origin. */
   forkUrl: string;
   /**
-   * Commits `files` on `branch` from `from` (a branch or SHA); null deletes, `{ symlink }` links. Returns
+   * Commits `files` on `branch` from `from` (a branch or SHA); null deletes, `{ symlink }` links, `{ executable }` is a file with its x bit. Returns
    * the SHA. With `fork`, the branch is pushed to the fork: the origin gets the commit only through a
    * PR's head ref (setPullHead, setMergeRequestHead), as on a forge, and no push listener hears of it.
    */
@@ -51,7 +51,7 @@ export interface GitOrigin {
   destroy(): Promise<void>;
 }
 
-export type FileSet = Record<string, string | null | { symlink: string }>;
+export type FileSet = Record<string, string | null | { symlink: string } | { executable: string }>;
 
 const STATUS: Record<string, FileChange['status']> = {
   A: 'added',
@@ -112,9 +112,13 @@ export async function createGitOrigin(initial: Record<string, string>): Promise<
         const full = join(workDir, path);
         if (content === null) {
           await git('rm', '-q', '-r', '--', path);
-        } else if (typeof content === 'object') {
+        } else if (typeof content === 'object' && 'symlink' in content) {
           await mkdir(dirname(full), { recursive: true });
           await symlink(content.symlink, full);
+          await git('add', '--', path);
+        } else if (typeof content === 'object') {
+          await mkdir(dirname(full), { recursive: true });
+          await writeFile(full, content.executable, { mode: 0o755 });
           await git('add', '--', path);
         } else {
           await mkdir(dirname(full), { recursive: true });
