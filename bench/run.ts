@@ -55,17 +55,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-async function benchAcks(redisUrl: string) {
+/** Signed deliveries answered per second by a server on Redis (`redisUrl`) or on the embedded backend. */
+async function benchAcks(redisUrl: string | undefined) {
   const fake = await startFakeGitHub();
   const port = await freePort();
   const secret = 'bench-secret';
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   // Node itself with tsx's loader (not `npx tsx`, whose grandchild a signal to npx does not reach), in its
   // own process group, so the whole server stops with the benchmark.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'server'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'server', '--workers', '0'], {
     detached: true,
     env: {
-      ...process.env,
+      // Embedded unless told: a REDIS_URL of the caller's environment is not passed on.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'REDIS_URL')),
       APP_ID: String(fake.appId),
       PRIVATE_KEY: fake.privateKeyPem,
       WEBHOOK_SECRET: secret,
@@ -74,8 +76,7 @@ async function benchAcks(redisUrl: string) {
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'warn',
-      REDIS_URL: redisUrl,
-      SLUICE_REDIS_PREFIX: `bench-${Date.now()}`,
+      ...(redisUrl ? { REDIS_URL: redisUrl, SLUICE_REDIS_PREFIX: `bench-${Date.now()}` } : {}),
       SLUICE_DATA_DIR: dataDir,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -273,7 +274,10 @@ async function main() {
   const redis = await startRedisServer();
   try {
     const tool = await findTerraformTool();
-    const acks = await benchAcks(redis.url);
+    const acks = [
+      { backend: 'Redis', ...(await benchAcks(redis.url)) },
+      { backend: 'embedded (SQLite)', ...(await benchAcks(undefined)) },
+    ];
     const plans = [];
     for (const projects of [1, 20]) {
       for (const throttle of ['on', 'off'] as const)
@@ -284,11 +288,14 @@ async function main() {
     const lines = [
       `## ${new Date().toISOString().slice(0, 10)} — ${machine}`,
       '',
-      `Webhook acknowledgement (${ACK_SECONDS} s, ${ACK_CONCURRENCY} concurrent connections, signed distinct deliveries, each enqueued in Redis):`,
+      `Webhook acknowledgement (${ACK_SECONDS} s, ${ACK_CONCURRENCY} concurrent connections, signed distinct deliveries, each enqueued; server with no workers):`,
       '',
-      `| deliveries | per second | p50 ms | p99 ms | responses |`,
-      `|---|---|---|---|---|`,
-      `| ${acks.deliveries} | ${acks.perSecond.toFixed(0)} | ${acks.p50.toFixed(2)} | ${acks.p99.toFixed(2)} | ${JSON.stringify(acks.codes)} |`,
+      `| backend | deliveries | per second | p50 ms | p99 ms | responses |`,
+      `|---|---|---|---|---|---|`,
+      ...acks.map(
+        (a) =>
+          `| ${a.backend} | ${a.deliveries} | ${a.perSecond.toFixed(0)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${JSON.stringify(a.codes)} |`,
+      ),
       '',
       'Webhook → plan comment posted, against plain `tofu init` + `tofu plan` (sequential) on the same directories (SLUICE_PARALLEL_PLANS=2, sandbox on); GitHub writes on the default budget (`on`) and unlimited (`off`), with the API requests the PR cost:',
       '',
