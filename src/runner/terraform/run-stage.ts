@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { SandboxRules } from '../../config/rules.js';
 import { type StepContext, stepEnvironment } from '../../config/step-env.js';
 import type { BuiltinStep, Step } from '../../config/workflow.js';
-import { createMasker, type Masker } from '../mask.js';
+import { type Masker, withValues } from '../mask.js';
 import type { ToolInfo } from '../tools.js';
 import type { StepResult } from '../types.js';
 import type { RunStep } from './steps.js';
@@ -184,26 +184,18 @@ export function passedNames(rules: SandboxRules | undefined, stage: 'plan' | 'ap
   return (stage === 'plan' ? rules?.planEnv : rules?.applyEnv) ?? [];
 }
 
-/** Names that say their value is a credential; such passed values are masked in every output. */
-const SECRET_NAME = /SECRET|TOKEN|PASSW|PRIVATE|CREDENTIAL|KEY|AUTH|SESSION|CERT/i;
-
 /**
- * The run's masker: the server's secrets, plus the values of passed server variables whose names say
- * they are secret (`AWS_SECRET_ACCESS_KEY`, `VAULT_TOKEN`; not `AWS_REGION`), so a step that prints
- * one does not put it in a comment.
+ * The run's masker: the server's secrets, plus the value of every server variable passed to the stage,
+ * whatever its name (`DB_PASS`, `X`, a `DATABASE_URL` and its password), in its common encodings, so a
+ * step that prints one does not put it in a comment, a log or the store (src/runner/mask.ts).
  */
 export function maskerForStage(
   masker: Masker,
   names: readonly string[],
   serverEnv: Readonly<Record<string, string | undefined>> = {},
 ): Masker {
-  const secrets = names
-    .filter((name) => SECRET_NAME.test(name))
-    .map((name) => serverEnv[name])
-    .filter((v): v is string => Boolean(v));
-  if (secrets.length === 0) return masker;
-  const passed = createMasker(secrets);
-  return { mask: (text) => passed.mask(masker.mask(text)) };
+  const values = names.map((name) => serverEnv[name]).filter((v): v is string => Boolean(v));
+  return withValues(masker, values);
 }
 
 /** A command line for display: words with spaces or quotes in single quotes. */
