@@ -50,6 +50,8 @@ export async function runProjectStage(
     planFile: string;
     /** Where the plan's JSON is (`SHOWFILE`): the plan stage writes it, an apply finds it there. */
     showFile: string;
+    /** The stage's server folder (safe-write.ts makeServerDir): steps see it read-only. */
+    serverDir: string;
     facts: RunFacts;
     builtin: StageInput['builtin'];
   },
@@ -70,6 +72,7 @@ export async function runProjectStage(
       masker: maskerForStage(options.masker, names, options.serverEnv),
       projectDir,
       home,
+      serverDir: stage.serverDir,
       network: options.sandboxRules?.network,
     }),
     builtin: stage.builtin,

@@ -1,9 +1,9 @@
-import { writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { SandboxRules } from '../../config/rules.js';
 import { type StepContext, stepEnvironment } from '../../config/step-env.js';
 import type { BuiltinStep, Step } from '../../config/workflow.js';
 import { type Masker, withValues } from '../mask.js';
+import { replaceFile } from '../safe-write.js';
 import type { ToolInfo } from '../tools.js';
 import type { StepResult } from '../types.js';
 import type { RunStep } from './steps.js';
@@ -43,7 +43,10 @@ export interface ToolCall {
   name: string;
   args: string[];
   maxOutputBytes?: number;
-  /** Where to save what the run printed (unmasked) when it succeeds: `show -json` to `SHOWFILE`. */
+  /**
+   * Where to save what the run printed (unmasked) when it succeeds: `show -json` to `SHOWFILE`, in the
+   * stage's server folder (safe-write.ts), which steps can read but not change.
+   */
   stdoutFile?: string;
 }
 
@@ -94,7 +97,7 @@ export async function runStage(input: StageInput): Promise<StageOutcome> {
       maxOutputBytes: call.maxOutputBytes,
     });
     if (call.stdoutFile && result.exitCode === 0 && !result.timedOut && !result.cancelled) {
-      await writeFile(call.stdoutFile, rawStdout);
+      await replaceFile(dirname(call.stdoutFile), basename(call.stdoutFile), rawStdout);
     }
     return result;
   };

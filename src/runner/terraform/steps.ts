@@ -10,6 +10,8 @@ export interface StepRunnerOptions {
   checkoutDir: string;
   artifactDir: string;
   home: string;
+  /** Where Sluice keeps the stage's own files (SHOWFILE, a reviewed plan): read-only to steps. */
+  serverDir: string;
   tool: ToolInfo;
   sandbox: Sandbox;
   providerCacheDir: string;
@@ -62,7 +64,7 @@ export function stepRunner(options: StepRunnerOptions) {
       argv: call.argv,
       cwd: options.projectDir,
       writable: [options.checkoutDir, options.artifactDir, options.providerCacheDir],
-      readOnly: [toolDir],
+      readOnly: [toolDir, options.serverDir],
       env: { LANG: 'C.UTF-8', CHECKPOINT_DISABLE: '1', ...call.env, ...fixed },
       timeoutMs: options.timeoutMs,
       signal: options.signal,
