@@ -56,6 +56,19 @@ export function gateJobs(handler: JobHandler, deps: GateDeps): JobHandler {
 const FORK_SKIPPED = 'not acting on a pull request from a fork (forks: skip)';
 
 /**
+ * Whether this head commit of the pull request may be planned: not from a fork, `forks: plan`, or a
+ * maintainer allowed exactly this commit. For a runner that reads the head again after the gate.
+ */
+export async function forkCommitAllowed(
+  store: Pick<Store, 'forks'>,
+  forks: 'plan' | 'skip',
+  pull: Pick<PullRequest, 'ref' | 'fromFork' | 'headSha'>,
+): Promise<boolean> {
+  if (forks === 'plan' || !pull.fromFork) return true;
+  return (await store.forks.get(prKey(pull.ref), pull.headSha)) !== undefined;
+}
+
+/**
  * `sluice plan` on a fork's pull request: from someone with write access other than its author, it
  * allows planning the current head commit, recorded with who and when, and said on the pull request;
  * the command then runs as usual. Anyone else is answered why not.
