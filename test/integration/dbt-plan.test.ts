@@ -90,7 +90,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
     });
 
     it('lists a changed model with its reason, its new column, and everything downstream', async () => {
-      const { result, manifest, artifactDir } = await plan('body', (dir) =>
+      const { result, manifest, resultFile } = await plan('body', (dir) =>
         editFile(dir, 'models/staging/stg_orders.sql', (t) =>
           t.replace('  status\n', "  status,\n  order_date >= date '2024-02-01' as is_recent\n"),
         ),
@@ -122,7 +122,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
       });
       expect(result.baseManifestHash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.parse(manifest ?? '{}').metadata.adapter_type).toBe('duckdb');
-      expect(JSON.parse(await readFile(join(artifactDir, PLAN_RESULT_FILE), 'utf8'))).toEqual(result);
+      expect(JSON.parse(await readFile(resultFile, 'utf8'))).toEqual(result);
       const markdown = renderDbtPlan(result, { mermaid: true });
       expect(markdown).toContain('| `stg_orders` | SQL changed | non-breaking | +`is_recent` |');
       expect(markdown).toContain('```mermaid');
