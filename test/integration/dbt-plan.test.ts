@@ -6,7 +6,7 @@ import { prSchemaName } from '../../src/dbt/pr-profile.js';
 import { renderDbtPlan } from '../../src/dbt/render-plan.js';
 import type { Project } from '../../src/projects/types.js';
 import { type DbtToolInfo, findDbtTool } from '../../src/runner/dbt/dbt-tool.js';
-import { PLAN_RESULT_FILE, planDbtProject } from '../../src/runner/dbt/plan-dbt-project.js';
+import { planDbtProject } from '../../src/runner/dbt/plan-dbt-project.js';
 import { createMasker } from '../../src/runner/mask.js';
 import { createSandbox, type Sandbox } from '../../src/runner/sandbox.js';
 import { buildProduction, copyShop, editFile, removeFile } from './dbt-support.js';

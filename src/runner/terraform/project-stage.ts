@@ -12,7 +12,9 @@ import {
   cliConfig,
   ensureMirror,
   fillProviderMirror,
+  LOCK_FILE,
   localPluginsDir,
+  MAX_LOCK_FILE,
   mirroredProviders,
 } from './provider-mirror.js';
 import {
@@ -75,11 +77,7 @@ export async function runProjectStage(
   await mkdir(home, { recursive: true });
   const mirror = options.providerCacheDir;
   await ensureMirror(mirror);
-  const lockFile = await readTextInside(
-    options.checkoutDir,
-    join(projectDir, '.terraform.lock.hcl'),
-    1024 * 1024,
-  );
+  const lockFile = await readTextInside(options.checkoutDir, join(projectDir, LOCK_FILE), MAX_LOCK_FILE);
   await fillProviderMirror({
     lockFile,
     mirror,

@@ -26,8 +26,10 @@ export interface LockedProvider {
 
 const ADDRESS =
   /^([a-z0-9][a-z0-9.-]*(?::[0-9]+)?)\/([A-Za-z0-9][A-Za-z0-9_-]*)\/([A-Za-z0-9][A-Za-z0-9_-]*)$/;
+/** The lock file a project keeps beside its configuration, and the most of it Sluice reads. */
+export const LOCK_FILE = '.terraform.lock.hcl';
+export const MAX_LOCK_FILE = 1024 * 1024;
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?$/;
-const MAX_LOCK_FILE = 1024 * 1024;
 
 /** The providers a lock file pins, leaving out anything that is not a plain address and version. */
 export function lockedProviders(lockFile: string): LockedProvider[] {
