@@ -11,7 +11,12 @@ import { makeServerDir } from '../../src/runner/safe-write.js';
 import { createSandbox, type Sandbox } from '../../src/runner/sandbox.js';
 import { type PlanProjectOptions, planProject } from '../../src/runner/terraform/plan-project.js';
 import { runProjectStage } from '../../src/runner/terraform/project-stage.js';
-import { lockedProviders, packagePath, platform } from '../../src/runner/terraform/provider-mirror.js';
+import {
+  fillProviderMirror,
+  lockedProviders,
+  packagePath,
+  platform,
+} from '../../src/runner/terraform/provider-mirror.js';
 import { NO_RUN_FACTS } from '../../src/runner/terraform/run-stage.js';
 import { findTerraformTool, type ToolInfo } from '../../src/runner/tools.js';
 
@@ -168,6 +173,31 @@ describe('provider caches: a read-only shared mirror and a private cache per job
     expect(stage?.status).toBe('failed');
     expect(stage?.failed?.stderr).toContain('example.com/acme/other');
     expect(await listing(mirror)).toEqual(before);
+  });
+
+  it('the fill runs only Sluice’s own configuration; offline it fails, says why, and adds nothing', async () => {
+    const near = join(root, 'fill-near');
+    await mkdir(near);
+    const fill = (lockFile: string | undefined) =>
+      fillProviderMirror({
+        lockFile,
+        mirror,
+        near,
+        tool,
+        sandbox,
+        timeoutMs: 60_000,
+        signal: new AbortController().signal,
+      });
+    const before = await listing(mirror);
+    expect(await fill(undefined)).toEqual({ skipped: 'no lock file' });
+    expect(await fill(`provider "${FAKE.address}" {\n  version = "${FAKE.version}"\n}\n`)).toEqual({
+      skipped: 'nothing missing',
+    });
+    const outcome = await fill('provider "registry.opentofu.org/hashicorp/null" {\n  version = "3.2.2"\n}\n');
+    expect(outcome).toEqual({ failed: expect.stringMatching(/./) });
+    expect(await listing(mirror)).toEqual(before);
+    // Its scratch folder is gone.
+    expect(await readdir(root)).not.toContainEqual(expect.stringMatching(/^fill-near\.sluice-/));
   });
 
   async function runStage(dir: string, steps: Step[]) {
