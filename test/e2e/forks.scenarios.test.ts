@@ -203,6 +203,18 @@ describe.each(FORGES)(
       expect(h.planComments(2)[0]?.body).toMatch(/3 to add, 0 to change, 0 to destroy/);
     });
 
+    it('an allowed fork PR merged without approval is not applied: the apply requirements still hold', async () => {
+      const fork = await h.openPullRequest(4, { 'dns/main.tf': root('dns', 1) }, { fromFork: true });
+      await h.waitFor(() => h.forge.latestStatuses(fork.headSha).get('sluice/plan')?.state === 'failure', {
+        timeoutMs: 30_000,
+      });
+      await h.comment(4, 'sluice plan', 'dev');
+      await planSucceeded(fork.headSha);
+      const mergeSha = await h.merge(fork);
+      expect(await h.statusDone(mergeSha, 'sluice/apply')).toMatchObject({ state: 'failure' });
+      expect(h.replies(4).join('\n')).toMatch(/merged without meeting its apply requirements/);
+    });
+
     it('a PR from a branch of the repository itself still plans', async () => {
       const pr = await h.openPullRequest(3, { 'network/main.tf': root('network', 4) });
       expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
