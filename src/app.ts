@@ -174,6 +174,7 @@ export async function startSluice(
       forges: registry,
       logger,
       appName: settings.appName,
+      store,
     });
     pool = await backend.startWorkers({ concurrency: roles.workers, handler: gated, logger });
   }

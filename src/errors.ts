@@ -15,6 +15,7 @@ export const ErrorCodes = {
   GIT_FETCH_FAILED: { status: 502, retryable: true },
   TOOL_NOT_FOUND: { status: 500, retryable: false },
   SANDBOX_UNAVAILABLE: { status: 500, retryable: false },
+  UNSAFE_WRITE_REFUSED: { status: 500, retryable: false },
   JOB_SUPERSEDED: { status: 409, retryable: false },
   JOB_INVALID: { status: 400, retryable: false },
   NOT_READY: { status: 503, retryable: true },

@@ -89,7 +89,10 @@ export interface RepoRules {
   autoplan: boolean;
   /** Draft pull requests: autoplan them, or wait until they are ready for review. */
   drafts: 'plan' | 'skip';
-  /** Pull requests from forks: plan them like any other, or ignore them. */
+  /**
+   * Pull requests from forks: plan them like any other, or (the default) only a head commit a
+   * maintainer allowed by commenting `sluice plan`.
+   */
   forks: 'plan' | 'skip';
 }
 
@@ -123,7 +126,7 @@ export function defaultRules(applyMode: ApplyMode = 'merge'): RepoRules {
     sandbox: { planEnv: [], applyEnv: [] },
     autoplan: true,
     drafts: 'plan',
-    forks: 'plan',
+    forks: 'skip',
   };
 }
 

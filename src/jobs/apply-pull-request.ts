@@ -452,7 +452,7 @@ async function applyOne(
     planJson: artifact.planJson,
     tool: tool.tool,
     sandbox: deps.sandbox,
-    providerCacheDir: join(deps.dataDir, 'plugin-cache'),
+    providerCacheDir: join(deps.dataDir, 'provider-mirror'),
     timeoutMs: input.settings.stepTimeoutMs,
     signal: request.signal,
     masker: deps.masker,

@@ -119,7 +119,13 @@ async function inCheckout(
       await work(
         await dbtSessionOptions(
           deps,
-          { project, checkoutDir: checkout.dir, artifactDir: workDir, settings, signal: controller.signal },
+          {
+            project,
+            checkoutDir: checkout.dir,
+            artifactDir: join(workDir, 'run'),
+            settings,
+            signal: controller.signal,
+          },
           'plan',
         ),
       );

@@ -1,5 +1,6 @@
 import { type Command, parseCommand, usageText } from '../commands/parse-command.js';
 import { codeSpan } from '../comments/markdown.js';
+import { forkCommitAllowed } from '../config/job-gate.js';
 import { checkPermission, commandTargets } from '../config/permissions.js';
 import type { Forge } from '../forge/types.js';
 import type { Logger } from '../logger.js';
@@ -77,6 +78,15 @@ export function createCommandJobHandler(deps: WorkerDeps) {
       const pull = await forge.getPullRequest(job.pr);
       if (pull.state !== 'open') {
         await reply(forge, job.pr, `This ${words.noun} is closed; there is nothing to plan.`);
+        return;
+      }
+      // The gate allowed the fork's head it saw; a push since then is a commit nobody allowed.
+      if (!(await forkCommitAllowed(deps.store, deps.rules(job.pr.repo).forks, pull))) {
+        await reply(
+          forge,
+          job.pr,
+          `The ${words.noun} moved to ${pull.headSha.slice(0, 7)} after the command: that commit from a fork is not allowed yet. Comment \`sluice plan\` again to allow it.`,
+        );
         return;
       }
       await planPullRequest(

@@ -273,7 +273,7 @@ async function plan(
         artifactDir,
         tool: chosen?.ok ? chosen.tool : await deps.tool(),
         sandbox: deps.sandbox,
-        providerCacheDir: join(deps.dataDir, 'plugin-cache'),
+        providerCacheDir: join(deps.dataDir, 'provider-mirror'),
         timeoutMs: settings.stepTimeoutMs,
         signal: context.signal,
         masker: deps.masker,

@@ -60,7 +60,7 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
       extraArgs: args.extraArgs,
       sandbox: args.sandbox,
       signal: controller.signal,
-      providerCacheDir: join(io.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice', 'plugin-cache'),
+      providerCacheDir: join(io.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice', 'provider-mirror'),
       templatesDir: io.env.SLUICE_TEMPLATES_DIR ? resolve(io.cwd, io.env.SLUICE_TEMPLATES_DIR) : undefined,
       notice: say,
       progress: (projects) => {

@@ -119,8 +119,25 @@ export interface CommentIds {
   set(prKey: string, kind: string, ids: string[]): Promise<void>;
 }
 
+/** A maintainer's `sluice plan` on a fork's pull request: planning that one head commit is allowed. */
+export interface ForkAllowance {
+  headSha: string;
+  /** Who allowed it (a user with write access, never the pull request's author). */
+  by: string;
+  /** ISO time. */
+  at: string;
+}
+
+export interface ForkAllowances {
+  /** Records an allowance for the PR's head commit; a later one for the same commit replaces it. */
+  allow(prKey: string, allowance: ForkAllowance): Promise<void>;
+  /** The allowance for exactly this head commit of the PR, if any. */
+  get(prKey: string, headSha: string): Promise<ForkAllowance | undefined>;
+}
+
 export interface Store {
   deliveries: DeliveryLog;
+  forks: ForkAllowances;
   heads: HeadTracker;
   plans: PlanStore;
   dbt: DbtStore;

@@ -176,6 +176,21 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.comments.get('pr', 'plan')).toEqual(['3']);
   });
 
+  it('records who allowed planning a fork PR head commit, per PR and commit', async () => {
+    const store = client();
+    const sha = 'e'.repeat(40);
+    expect(await store.forks.get('github/1/pr/5', sha)).toBeUndefined();
+    const allowance = { headSha: sha, by: 'maintainer', at: '2026-01-02T03:04:05.000Z' };
+    await store.forks.allow('github/1/pr/5', allowance);
+    expect(await client().forks.get('github/1/pr/5', sha)).toEqual(allowance);
+    // Another commit of the same PR, or the same commit on another PR, is not allowed.
+    expect(await store.forks.get('github/1/pr/5', 'f'.repeat(40))).toBeUndefined();
+    expect(await store.forks.get('github/1/pr/6', sha)).toBeUndefined();
+    const again = { ...allowance, by: 'other', at: '2026-01-03T00:00:00.000Z' };
+    await store.forks.allow('github/1/pr/5', again);
+    expect(await store.forks.get('github/1/pr/5', sha)).toEqual(again);
+  });
+
   it('keeps PR states and lists them by repo', async () => {
     const store = client();
     const one = pullState('1', 1, 'a'.repeat(40));

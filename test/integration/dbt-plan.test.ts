@@ -6,7 +6,7 @@ import { prSchemaName } from '../../src/dbt/pr-profile.js';
 import { renderDbtPlan } from '../../src/dbt/render-plan.js';
 import type { Project } from '../../src/projects/types.js';
 import { type DbtToolInfo, findDbtTool } from '../../src/runner/dbt/dbt-tool.js';
-import { PLAN_RESULT_FILE, planDbtProject } from '../../src/runner/dbt/plan-dbt-project.js';
+import { planDbtProject } from '../../src/runner/dbt/plan-dbt-project.js';
 import { createMasker } from '../../src/runner/mask.js';
 import { createSandbox, type Sandbox } from '../../src/runner/sandbox.js';
 import { buildProduction, copyShop, editFile, removeFile } from './dbt-support.js';
@@ -90,7 +90,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
     });
 
     it('lists a changed model with its reason, its new column, and everything downstream', async () => {
-      const { result, manifest, artifactDir } = await plan('body', (dir) =>
+      const { result, manifest, resultFile } = await plan('body', (dir) =>
         editFile(dir, 'models/staging/stg_orders.sql', (t) =>
           t.replace('  status\n', "  status,\n  order_date >= date '2024-02-01' as is_recent\n"),
         ),
@@ -122,7 +122,7 @@ describe.skipIf(process.env.SLUICE_SKIP_DBT === '1')(
       });
       expect(result.baseManifestHash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.parse(manifest ?? '{}').metadata.adapter_type).toBe('duckdb');
-      expect(JSON.parse(await readFile(join(artifactDir, PLAN_RESULT_FILE), 'utf8'))).toEqual(result);
+      expect(JSON.parse(await readFile(resultFile, 'utf8'))).toEqual(result);
       const markdown = renderDbtPlan(result, { mermaid: true });
       expect(markdown).toContain('| `stg_orders` | SQL changed | non-breaking | +`is_recent` |');
       expect(markdown).toContain('```mermaid');

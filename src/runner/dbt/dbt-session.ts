@@ -1,9 +1,11 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { dbtErrorMessage } from '../../dbt/dbt-output.js';
+import { SluiceError } from '../../errors.js';
 import type { Project } from '../../projects/types.js';
 import type { Masker } from '../mask.js';
+import { makeFreshDir, makeServerDir, writeNewFile } from '../safe-write.js';
 import type { Sandbox } from '../sandbox.js';
 import type { StepResult } from '../types.js';
 import { dbtStepRunner } from './dbt-steps.js';
@@ -15,8 +17,10 @@ export interface DbtSessionOptions {
   project: Project;
   /** The job's checkout (writable in the sandbox). */
   checkoutDir: string;
-  /** A directory of this run's own, outside the checkout. */
+  /** A directory of this run's own, outside the checkout (writable in the sandbox). */
   artifactDir: string;
+  /** Where Sluice keeps its own files for the session; default a new one beside `artifactDir`. */
+  serverDir?: string;
   tool: DbtToolInfo;
   sandbox: Sandbox;
   /** Folder of the user's profiles.yml relative to the checkout; default the project dir. */
@@ -80,12 +84,13 @@ export async function openDbtSession(options: DbtSessionOptions): Promise<Opened
       message: `The directory \`${options.project.dir}\` is not in this commit.`,
     };
   }
-  const prepared = await prepareDbtRun({ ...options, projectDir });
+  const serverDir = options.serverDir ?? (await makeServerDir(options.artifactDir));
+  const prepared = await prepareDbtRun({ ...options, projectDir, serverDir });
   if (!prepared.ok) return prepared;
   const { run } = prepared;
   const home = join(options.artifactDir, 'home');
   await mkdir(home, { recursive: true });
-  const dbt = dbtStepRunner({ ...options, projectDir, home, profilesDir: run.profilesDir });
+  const dbt = dbtStepRunner({ ...options, projectDir, home, serverDir, profilesDir: run.profilesDir });
   const steps: StepResult[] = [];
   const common = (targetDir: string) => [
     '--target-path',
@@ -135,11 +140,31 @@ export async function openDbtSession(options: DbtSessionOptions): Promise<Opened
         }
       }
       const first = macroPaths[0] ?? 'macros';
-      await mkdir(join(projectDir, first), { recursive: true });
-      const dir = await resolveInside(projectDir, first);
-      if (!dir) return { ok: false, message: `The macro path \`${first}\` points outside the project.` };
-      await mkdir(join(dir, MACRO_DIR), { recursive: true });
-      await writeFile(join(dir, MACRO_DIR, 'sluice_wap.sql'), await readFile(MACRO_FILE, 'utf8'));
+      const outside = {
+        ok: false,
+        message: `The macro path \`${first}\` points outside the project.`,
+      } as const;
+      // The checkout is the pull request's (git keeps symlinks) and steps write in it: never follow a
+      // link, never reuse a folder Sluice did not just make.
+      let dir = await resolveInside(projectDir, first);
+      try {
+        if (!dir) {
+          // Missing: made here, as a new folder. There but resolving elsewhere: a link out of the project.
+          if (await lstat(join(projectDir, first)).catch(() => undefined)) return outside;
+          const parent = await resolveInside(projectDir, dirname(first));
+          if (!parent) return outside;
+          dir = join(parent, basename(first));
+          await makeFreshDir(dir, 0o755);
+        }
+        await makeFreshDir(join(dir, MACRO_DIR), 0o755);
+        await writeNewFile(join(dir, MACRO_DIR, 'sluice_wap.sql'), await readFile(MACRO_FILE, 'utf8'), 0o644);
+      } catch (error) {
+        if (!(error instanceof SluiceError)) throw error;
+        return {
+          ok: false,
+          message: `Sluice could not add its macros to \`${join(first, MACRO_DIR)}\`: the commit or a step already put something there, and Sluice writes only into folders it makes. Remove \`${join(first, MACRO_DIR)}\` from the project.`,
+        };
+      }
       return { ok: true };
     },
     async operation(macro, args) {

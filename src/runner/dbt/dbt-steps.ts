@@ -16,6 +16,8 @@ export interface DbtStepOptions {
   writable?: readonly string[];
   home: string;
   profilesDir: string;
+  /** Sluice's own files for the session (profiles, production's state): read-only to dbt. */
+  serverDir: string;
   /** Variables passed on purpose (e.g. warehouse credentials); they cannot replace Sluice's own. */
   env?: Readonly<Record<string, string>>;
   timeoutMs: number;
@@ -54,7 +56,7 @@ export function dbtStepRunner(options: DbtStepOptions) {
       argv: [tool.path, ...args],
       cwd: options.projectDir,
       writable: [options.checkoutDir, options.artifactDir, ...(options.writable ?? [])],
-      readOnly: tool.readOnly,
+      readOnly: [...(tool.readOnly ?? []), options.serverDir],
       env: { ...passed, ...fixed },
       timeoutMs: options.timeoutMs,
       signal: options.signal,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeImpact, sqlDiffIds } from '../../dbt/analyze-impact.js';
 import type { Catalog } from '../../dbt/catalog.js';
@@ -8,6 +8,7 @@ import { ArtifactError, type Manifest, parseManifest } from '../../dbt/manifest.
 import type { DbtPlanResult, NodeChange } from '../../dbt/plan-result.js';
 import type { Project } from '../../projects/types.js';
 import type { Masker } from '../mask.js';
+import { makeServerDir, replaceFile } from '../safe-write.js';
 import type { Sandbox } from '../sandbox.js';
 import type { StepResult } from '../types.js';
 import { readArtifact, readBuildOutcome, readCatalog, readCompiledSql } from './dbt-artifacts.js';
@@ -48,8 +49,10 @@ export interface PlanDbtProjectOptions {
 }
 
 export interface PlanDbtProjectOutcome {
-  /** Masked; also written to `<artifactDir>/dbt-plan.json`. */
+  /** Masked; also written to {@link resultFile}. */
   result: DbtPlanResult;
+  /** `dbt-plan.json`, in the plan's server folder (beside the artifact dir, never inside it). */
+  resultFile: string;
   /** The PR's manifest.json (masked), for the apply to compare against and to keep as the next production state. */
   manifest?: string;
 }
@@ -64,6 +67,9 @@ export const PLAN_RESULT_FILE = 'dbt-plan.json';
  */
 export async function planDbtProject(options: PlanDbtProjectOptions): Promise<PlanDbtProjectOutcome> {
   const started = Date.now();
+  await mkdir(options.artifactDir, { recursive: true });
+  const serverDir = await makeServerDir(options.artifactDir);
+  const resultFile = join(serverDir, PLAN_RESULT_FILE);
   let steps: StepResult[] = [];
   const result = emptyResult(options);
   const finish = async (
@@ -79,13 +85,17 @@ export async function planDbtProject(options: PlanDbtProjectOptions): Promise<Pl
       },
       options.masker,
     );
-    await writeFile(join(options.artifactDir, PLAN_RESULT_FILE), `${JSON.stringify(done, null, 2)}\n`);
-    return { result: done, ...(manifest !== undefined ? { manifest: options.masker.mask(manifest) } : {}) };
+    await replaceFile(serverDir, PLAN_RESULT_FILE, `${JSON.stringify(done, null, 2)}\n`);
+    return {
+      result: done,
+      resultFile,
+      ...(manifest !== undefined ? { manifest: options.masker.mask(manifest) } : {}),
+    };
   };
   const fail = (step: string, message: string, output = '') =>
     finish({ status: 'error', error: { step, message, output } });
 
-  const opened = await openDbtSession(options);
+  const opened = await openDbtSession({ ...options, serverDir });
   if (!opened.ok) return fail(opened.step, opened.message);
   const { session } = opened;
   steps = session.steps;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Catalog, parseCatalog } from '../../dbt/catalog.js';
 import { ArtifactError, type Manifest, parseManifest } from '../../dbt/manifest.js';
 import { prProfile } from '../../dbt/pr-profile.js';
+import { makeFreshDir, writeNewFile } from '../safe-write.js';
 import { readTextInside } from './read-inside.js';
 
 const MAX_CONFIG_FILE = 1024 * 1024;
@@ -11,7 +11,8 @@ const MAX_CONFIG_FILE = 1024 * 1024;
 export interface PrepareInput {
   checkoutDir: string;
   projectDir: string;
-  artifactDir: string;
+  /** A folder only the server writes (safe-write.ts makeServerDir), read-only to dbt's steps. */
+  serverDir: string;
   /** Where the user's profiles.yml is, relative to the checkout; default the project dir. */
   profilesDir?: string;
   target?: string;
@@ -35,9 +36,10 @@ export interface PreparedRun {
 export type Prepared = { ok: true; run: PreparedRun } | { ok: false; step: string; message: string };
 
 /**
- * Everything the dbt steps need before the first one runs: the PR's profiles.yml (in the artifact
- * dir, so the checkout is left as it is), production's manifest as dbt's `--state` dir, and the
- * production artifacts parsed. The user's files are read only inside the checkout.
+ * Everything the dbt steps need before the first one runs: the PR's profiles.yml (in the server's
+ * own folder, so the checkout is left as it is and no step can swap it), production's manifest as
+ * dbt's `--state` dir, and the production artifacts parsed. The user's files are read only inside
+ * the checkout.
  */
 export async function prepareDbtRun(input: PrepareInput): Promise<Prepared> {
   const projectYml = await readTextInside(
@@ -63,18 +65,18 @@ export async function prepareDbtRun(input: PrepareInput): Promise<Prepared> {
   }
   const profile = prProfile({ profilesYml, projectYml, schema: input.schema, target: input.target });
   if (!profile.ok) return { ok: false, step: 'profile', message: profile.message };
-  const profilesDir = join(input.artifactDir, 'profiles');
-  await mkdir(profilesDir, { recursive: true });
-  await writeFile(join(profilesDir, 'profiles.yml'), profile.profilesYml, { mode: 0o600 });
+  const profilesDir = join(input.serverDir, 'profiles');
+  await makeFreshDir(profilesDir);
+  await writeNewFile(join(profilesDir, 'profiles.yml'), profile.profilesYml);
 
   const run: PreparedRun = { profilesDir, target: profile.target };
   try {
     if (input.baseManifest !== undefined) {
       run.base = parseManifest(input.baseManifest, "production's manifest.json");
       run.baseHash = createHash('sha256').update(input.baseManifest).digest('hex');
-      run.stateDir = join(input.artifactDir, 'state');
-      await mkdir(run.stateDir, { recursive: true });
-      await writeFile(join(run.stateDir, 'manifest.json'), input.baseManifest);
+      run.stateDir = join(input.serverDir, 'state');
+      await makeFreshDir(run.stateDir);
+      await writeNewFile(join(run.stateDir, 'manifest.json'), input.baseManifest);
     }
     if (input.baseCatalog !== undefined)
       run.baseCatalog = parseCatalog(input.baseCatalog, "production's catalog.json");

@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeServerDir, writeNewFile } from '../safe-write.js';
 import type { ProjectPlanResult } from '../types.js';
 import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
 import { NO_RUN_FACTS, type ToolCall } from './run-stage.js';
@@ -33,11 +34,13 @@ const STALE_PLAN = /Saved plan is stale/i;
 export async function applyProject(options: ApplyProjectOptions): Promise<ApplyProjectOutcome> {
   const started = Date.now();
   const { project } = options;
-  const planPath = join(options.artifactDir, 'reviewed.tfplan');
-  const showPath = join(options.artifactDir, 'reviewed.json');
   await mkdir(options.artifactDir, { recursive: true });
-  await writeFile(planPath, options.planFile);
-  if (options.planJson !== undefined) await writeFile(showPath, options.planJson);
+  // The reviewed plan goes where steps can read it but not replace it, or write through it.
+  const serverDir = await makeServerDir(options.artifactDir);
+  const planPath = join(serverDir, 'reviewed.tfplan');
+  const showPath = join(serverDir, 'reviewed.json');
+  await writeNewFile(planPath, options.planFile);
+  if (options.planJson !== undefined) await writeNewFile(showPath, options.planJson);
   const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
     if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
     if (kind === 'apply')
@@ -50,6 +53,7 @@ export async function applyProject(options: ApplyProjectOptions): Promise<ApplyP
     name: 'apply',
     planFile: planPath,
     showFile: showPath,
+    serverDir,
     facts: options.facts ?? NO_RUN_FACTS,
     builtin,
   });

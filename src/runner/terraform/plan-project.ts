@@ -1,5 +1,7 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRegularFile } from '../read-regular-file.js';
+import { makeServerDir } from '../safe-write.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
 import { planTextFromPlanOutput } from './plan-output.js';
 import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
@@ -39,8 +41,11 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     ...extra,
   });
 
+  // The tool writes the plan where steps may write; Sluice writes its JSON where they cannot.
+  await mkdir(options.artifactDir, { recursive: true });
+  const serverDir = await makeServerDir(options.artifactDir);
   const planPath = join(options.artifactDir, 'plan.tfplan');
-  const showPath = join(options.artifactDir, 'plan.json');
+  const showPath = join(serverDir, 'plan.json');
   const facts = options.facts ?? { ...NO_RUN_FACTS, commentArgs: options.extraArgs ?? [] };
   const builtin = (kind: string, extra: readonly string[]): ToolCall[] => {
     if (kind === 'init') return [{ name: 'init', args: ['init', '-input=false', '-no-color', ...extra] }];
@@ -73,6 +78,7 @@ export async function planProject(options: PlanProjectOptions): Promise<PlanProj
     name: 'plan',
     planFile: planPath,
     showFile: showPath,
+    serverDir,
     facts,
     builtin,
   });

@@ -2,10 +2,21 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_WORKFLOW_STEPS } from '../../config/workflow.js';
 import type { Project } from '../../projects/types.js';
+import { readTextInside } from '../dbt/read-inside.js';
 import type { Masker } from '../mask.js';
+import { writeNewFile } from '../safe-write.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ToolInfo } from '../tools.js';
 import type { ProjectPlanResult } from '../types.js';
+import {
+  cliConfig,
+  ensureMirror,
+  fillProviderMirror,
+  LOCK_FILE,
+  localPluginsDir,
+  MAX_LOCK_FILE,
+  mirroredProviders,
+} from './provider-mirror.js';
 import {
   maskerForStage,
   passedNames,
@@ -27,7 +38,10 @@ export interface ProjectStageOptions extends WorkflowOptions {
   artifactDir: string;
   tool: ToolInfo;
   sandbox: Sandbox;
-  /** Shared provider cache (TF_PLUGIN_CACHE_DIR). */
+  /**
+   * The shared provider mirror (provider-mirror.ts): filled by Sluice alone from the lock file,
+   * read-only to steps, which each get a private plugin cache in their artifact folder.
+   */
   providerCacheDir: string;
   timeoutMs: number;
   signal: AbortSignal;
@@ -50,6 +64,8 @@ export async function runProjectStage(
     planFile: string;
     /** Where the plan's JSON is (`SHOWFILE`): the plan stage writes it, an apply finds it there. */
     showFile: string;
+    /** The stage's server folder (safe-write.ts makeServerDir): steps see it read-only. */
+    serverDir: string;
     facts: RunFacts;
     builtin: StageInput['builtin'];
   },
@@ -59,6 +75,29 @@ export async function runProjectStage(
   if (!projectDir) return undefined;
   const home = join(options.artifactDir, 'home');
   await mkdir(home, { recursive: true });
+  const mirror = options.providerCacheDir;
+  await ensureMirror(mirror);
+  const lockFile = await readTextInside(options.checkoutDir, join(projectDir, LOCK_FILE), MAX_LOCK_FILE);
+  await fillProviderMirror({
+    lockFile,
+    mirror,
+    near: stage.serverDir,
+    tool: options.tool,
+    sandbox: options.sandbox,
+    network: options.sandboxRules?.network,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  });
+  const cliConfigFile = join(stage.serverDir, 'tofu.tfrc');
+  await writeNewFile(
+    cliConfigFile,
+    cliConfig({
+      mirror,
+      localPlugins: await localPluginsDir(projectDir),
+      mirrored: await mirroredProviders(lockFile, mirror),
+    }),
+    0o644,
+  );
   const names = passedNames(options.sandboxRules, stage.name);
   return runStage({
     stage: stage.name,
@@ -70,6 +109,8 @@ export async function runProjectStage(
       masker: maskerForStage(options.masker, names, options.serverEnv),
       projectDir,
       home,
+      serverDir: stage.serverDir,
+      cliConfigFile,
       network: options.sandboxRules?.network,
     }),
     builtin: stage.builtin,

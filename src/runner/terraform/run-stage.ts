@@ -1,9 +1,9 @@
-import { writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { SandboxRules } from '../../config/rules.js';
 import { type StepContext, stepEnvironment } from '../../config/step-env.js';
 import type { BuiltinStep, Step } from '../../config/workflow.js';
-import { createMasker, type Masker } from '../mask.js';
+import { type Masker, withValues } from '../mask.js';
+import { replaceFile } from '../safe-write.js';
 import type { ToolInfo } from '../tools.js';
 import type { StepResult } from '../types.js';
 import type { RunStep } from './steps.js';
@@ -43,7 +43,10 @@ export interface ToolCall {
   name: string;
   args: string[];
   maxOutputBytes?: number;
-  /** Where to save what the run printed (unmasked) when it succeeds: `show -json` to `SHOWFILE`. */
+  /**
+   * Where to save what the run printed (unmasked) when it succeeds: `show -json` to `SHOWFILE`, in the
+   * stage's server folder (safe-write.ts), which steps can read but not change.
+   */
   stdoutFile?: string;
 }
 
@@ -94,7 +97,7 @@ export async function runStage(input: StageInput): Promise<StageOutcome> {
       maxOutputBytes: call.maxOutputBytes,
     });
     if (call.stdoutFile && result.exitCode === 0 && !result.timedOut && !result.cancelled) {
-      await writeFile(call.stdoutFile, rawStdout);
+      await replaceFile(dirname(call.stdoutFile), basename(call.stdoutFile), rawStdout);
     }
     return result;
   };
@@ -184,26 +187,18 @@ export function passedNames(rules: SandboxRules | undefined, stage: 'plan' | 'ap
   return (stage === 'plan' ? rules?.planEnv : rules?.applyEnv) ?? [];
 }
 
-/** Names that say their value is a credential; such passed values are masked in every output. */
-const SECRET_NAME = /SECRET|TOKEN|PASSW|PRIVATE|CREDENTIAL|KEY|AUTH|SESSION|CERT/i;
-
 /**
- * The run's masker: the server's secrets, plus the values of passed server variables whose names say
- * they are secret (`AWS_SECRET_ACCESS_KEY`, `VAULT_TOKEN`; not `AWS_REGION`), so a step that prints
- * one does not put it in a comment.
+ * The run's masker: the server's secrets, plus the value of every server variable passed to the stage,
+ * whatever its name (`DB_PASS`, `X`, a `DATABASE_URL` and its password), in its common encodings, so a
+ * step that prints one does not put it in a comment, a log or the store (src/runner/mask.ts).
  */
 export function maskerForStage(
   masker: Masker,
   names: readonly string[],
   serverEnv: Readonly<Record<string, string | undefined>> = {},
 ): Masker {
-  const secrets = names
-    .filter((name) => SECRET_NAME.test(name))
-    .map((name) => serverEnv[name])
-    .filter((v): v is string => Boolean(v));
-  if (secrets.length === 0) return masker;
-  const passed = createMasker(secrets);
-  return { mask: (text) => passed.mask(masker.mask(text)) };
+  const values = names.map((name) => serverEnv[name]).filter((v): v is string => Boolean(v));
+  return withValues(masker, values);
 }
 
 /** A command line for display: words with spaces or quotes in single quotes. */

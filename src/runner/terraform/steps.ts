@@ -1,5 +1,5 @@
 import { mkdir, realpath } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { type Masker, maskOutcome } from '../mask.js';
 import type { Sandbox } from '../sandbox.js';
 import type { ToolInfo } from '../tools.js';
@@ -10,9 +10,14 @@ export interface StepRunnerOptions {
   checkoutDir: string;
   artifactDir: string;
   home: string;
+  /** Where Sluice keeps the stage's own files (SHOWFILE, a reviewed plan): read-only to steps. */
+  serverDir: string;
   tool: ToolInfo;
   sandbox: Sandbox;
+  /** The shared provider mirror (provider-mirror.ts): read-only to steps. */
   providerCacheDir: string;
+  /** The CLI configuration Sluice wrote for the stage (TF_CLI_CONFIG_FILE), in `serverDir`. */
+  cliConfigFile: string;
   timeoutMs: number;
   signal: AbortSignal;
   masker: Masker;
@@ -47,8 +52,10 @@ export interface StepRun {
 export function stepRunner(options: StepRunnerOptions) {
   const { tool } = options;
   const toolDir = dirname(tool.path);
+  // The job's own plugin cache: nothing one pull request puts in it is seen by another job.
+  const pluginCache = join(options.artifactDir, 'plugin-cache');
   return async (call: StepCall): Promise<StepRun> => {
-    await mkdir(options.providerCacheDir, { recursive: true });
+    await mkdir(pluginCache, { recursive: true });
     // Set last, so that no workflow variable replaces them (stepEnvironment() leaves them out anyway).
     const fixed = {
       PATH: `${toolDir}:/usr/local/bin:/usr/bin:/bin`,
@@ -56,13 +63,14 @@ export function stepRunner(options: StepRunnerOptions) {
       TMPDIR: '/tmp',
       TF_IN_AUTOMATION: '1',
       TF_INPUT: '0',
-      TF_PLUGIN_CACHE_DIR: options.providerCacheDir,
+      TF_PLUGIN_CACHE_DIR: pluginCache,
+      TF_CLI_CONFIG_FILE: options.cliConfigFile,
     };
     const raw = await options.sandbox.run({
       argv: call.argv,
       cwd: options.projectDir,
-      writable: [options.checkoutDir, options.artifactDir, options.providerCacheDir],
-      readOnly: [toolDir],
+      writable: [options.checkoutDir, options.artifactDir],
+      readOnly: [toolDir, options.serverDir, options.providerCacheDir],
       env: { LANG: 'C.UTF-8', CHECKPOINT_DISABLE: '1', ...call.env, ...fixed },
       timeoutMs: options.timeoutMs,
       signal: options.signal,

@@ -9,6 +9,8 @@ import {
   type DbtStore,
   DEPLOYMENTS_KEPT,
   type DeliveryLog,
+  type ForkAllowance,
+  type ForkAllowances,
   type HeadMark,
   type HeadTracker,
   type PlanArtifact,
@@ -23,6 +25,7 @@ const DELIVERY_TTL = 7 * DAY;
 const HEAD_TTL = 90 * DAY;
 const PLAN_TTL = 30 * DAY;
 const COMMENT_TTL = 180 * DAY;
+const FORK_TTL = 90 * DAY;
 
 const advanceHeadLua = readFileSync(new URL('./lua/advance-head.lua', import.meta.url), 'utf8');
 
@@ -134,6 +137,17 @@ export class RedisStore implements Store {
         keys.map((key) => this.#redis.lindex(this.#key('dbt-deployments', key), 0)),
       );
       return latest.flatMap((raw) => (raw ? [JSON.parse(raw) as DbtDeployment] : []));
+    },
+  };
+
+  readonly forks: ForkAllowances = {
+    allow: async (prKey, allowance) => {
+      const k = this.#key('fork-allowed', `${prKey}/${allowance.headSha}`);
+      await this.#redis.set(k, JSON.stringify(allowance), 'EX', FORK_TTL);
+    },
+    get: async (prKey, headSha) => {
+      const raw = await this.#redis.get(this.#key('fork-allowed', `${prKey}/${headSha}`));
+      return raw ? (JSON.parse(raw) as ForkAllowance) : undefined;
     },
   };
 

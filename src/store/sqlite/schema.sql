@@ -58,6 +58,16 @@ CREATE TABLE IF NOT EXISTS pull_states (
 
 CREATE INDEX IF NOT EXISTS pull_states_by_repo ON pull_states (repo_key);
 
+-- A maintainer's allowance to plan one head commit of a fork's pull request (ForkAllowance).
+CREATE TABLE IF NOT EXISTS fork_allowances (
+  pr_key TEXT NOT NULL,
+  head_sha TEXT NOT NULL,
+  allowed_by TEXT NOT NULL,
+  allowed_at TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (pr_key, head_sha)
+) STRICT;
+
 CREATE TABLE IF NOT EXISTS comment_ids (
   pr_key TEXT NOT NULL,
   kind TEXT NOT NULL,

@@ -7,6 +7,7 @@ import {
   type DbtStore,
   DEPLOYMENTS_KEPT,
   type DeliveryLog,
+  type ForkAllowances,
   type HeadMark,
   type HeadTracker,
   type PlanArtifact,
@@ -25,6 +26,7 @@ export const SQLITE_STORE_TTL = {
   plan: 30 * DAY,
   pull: 30 * DAY,
   comments: 180 * DAY,
+  forks: 90 * DAY,
 };
 const PRUNE_EVERY_MS = 3600 * 1000;
 
@@ -64,6 +66,7 @@ export class SqliteStore implements Store {
     this.#db.prepare('DELETE FROM dbt_plans WHERE stored_at < ?').run(now - ttl.plan);
     this.#db.prepare('DELETE FROM pull_states WHERE stored_at < ?').run(now - ttl.pull);
     this.#db.prepare('DELETE FROM comment_ids WHERE stored_at < ?').run(now - ttl.comments);
+    this.#db.prepare('DELETE FROM fork_allowances WHERE stored_at < ?').run(now - ttl.forks);
   }
 
   readonly deliveries: DeliveryLog = {
@@ -226,6 +229,24 @@ export class SqliteStore implements Store {
         )
         .all(repoKey)
         .map((row) => JSON.parse(row.deployment) as DbtDeployment),
+  };
+
+  readonly forks: ForkAllowances = {
+    allow: async (prKey, allowance) => {
+      this.#db
+        .prepare(
+          'INSERT OR REPLACE INTO fork_allowances (pr_key, head_sha, allowed_by, allowed_at, stored_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(prKey, allowance.headSha, allowance.by, allowance.at, this.#clock());
+    },
+    get: async (prKey, headSha) => {
+      const row = this.#db
+        .prepare<[string, string, number], { allowed_by: string; allowed_at: string }>(
+          'SELECT allowed_by, allowed_at FROM fork_allowances WHERE pr_key = ? AND head_sha = ? AND stored_at >= ?',
+        )
+        .get(prKey, headSha, this.#clock() - SQLITE_STORE_TTL.forks);
+      return row ? { headSha, by: row.allowed_by, at: row.allowed_at } : undefined;
+    },
   };
 
   readonly comments: CommentIds = {

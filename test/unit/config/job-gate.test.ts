@@ -7,6 +7,7 @@ import type { ForgeRegistry } from '../../../src/forge/registry.js';
 import type { PullRequestRef } from '../../../src/forge/types.js';
 import type { Logger } from '../../../src/logger.js';
 import type { Job } from '../../../src/queue/jobs.js';
+import type { ForkAllowance } from '../../../src/store/types.js';
 
 const pr = (name: string): PullRequestRef => ({
   repo: { forge: 'github', id: '1', owner: 'acme', name, fullName: `acme/${name}` },
@@ -14,7 +15,7 @@ const pr = (name: string): PullRequestRef => ({
 });
 const SHA = 'a'.repeat(40);
 
-function setup(text: string, draft = false, fromFork = false) {
+function setup(text: string, draft = false, fromFork = false, roles: Record<string, string> = {}) {
   const parsed = parseServerConfig(text, 'server.yaml');
   if (!parsed.ok) throw new Error('bad config');
   const rules = createRulesSource({
@@ -29,7 +30,8 @@ function setup(text: string, draft = false, fromFork = false) {
   const forges = {
     get: () => ({
       capabilities: { changeRequest: { noun: 'pull request', short: 'PR', prefix: '#' } },
-      getPullRequest: async () => ({ draft, fromFork, headSha: SHA }),
+      getPullRequest: async () => ({ draft, fromFork, headSha: SHA, author: 'forker' }),
+      getPermission: async (_: unknown, user: string) => roles[user] ?? 'read',
       setCommitStatus: async (
         _: unknown,
         sha: string,
@@ -39,13 +41,22 @@ function setup(text: string, draft = false, fromFork = false) {
       createComment: async (_: unknown, body: string) => said.push(body),
     }),
   } as unknown as ForgeRegistry;
+  const allowances = new Map<string, ForkAllowance>();
+  const store = {
+    forks: {
+      allow: async (key: string, allowance: ForkAllowance) => {
+        allowances.set(`${key}@${allowance.headSha}`, allowance);
+      },
+      get: async (key: string, sha: string) => allowances.get(`${key}@${sha}`),
+    },
+  };
   const gate = gateJobs(
     async (job) => {
       ran.push(job.kind);
     },
-    { rules, forges, logger },
+    { rules, forges, logger, store, clock: () => Date.parse('2026-01-02T03:04:05Z') },
   );
-  return { gate, ran, logged, rules, said };
+  return { gate, ran, logged, rules, said, allowances };
 }
 
 const plan = (name: string, trigger: 'autoplan' | 'command' = 'autoplan'): Job => ({
@@ -88,11 +99,11 @@ describe('gateJobs', () => {
     expect(ran).toEqual(expected);
   });
 
-  const command = (body: string): Job => ({
+  const command = (body: string, author = 'x'): Job => ({
     kind: 'command',
     pr: pr('infra'),
     commentId: '9',
-    author: 'x',
+    author,
     body,
     deliveryId: 'd',
   });
@@ -109,8 +120,14 @@ describe('gateJobs', () => {
       command('sluice plan'),
       ['command'],
     ],
-    ['forks are planned by default', S, true, plan('infra'), ['plan']],
-    ['forks get commands by default', S, true, command('sluice apply'), ['command']],
+    ['forks: plan plans a fork PR', `${S}    forks: plan\n`, true, plan('infra'), ['plan']],
+    [
+      'forks: plan runs commands on a fork PR',
+      `${S}    forks: plan\n`,
+      true,
+      command('sluice apply'),
+      ['command'],
+    ],
   ] as const)('%s', async (_, text, fromFork, job, expected) => {
     const { gate, ran, said } = setup(text, false, fromFork);
     await gate(job, context as never);
@@ -119,15 +136,51 @@ describe('gateJobs', () => {
   });
 
   it.each([
-    ['an autoplan', plan('infra')],
-    ['a plan asked for by command', plan('infra', 'command')],
-  ])('forks: skip skips %s from a fork and says so in the sluice/plan status', async (_, job) => {
-    const { gate, ran, said } = setup(FORKS_SKIP, false, true);
+    ['an autoplan', FORKS_SKIP, plan('infra')],
+    ['a plan asked for by command', FORKS_SKIP, plan('infra', 'command')],
+    ['an autoplan (forks are skipped by default)', S, plan('infra')],
+  ])('forks: skip skips %s from a fork and says so in the sluice/plan status', async (_, text, job) => {
+    const { gate, ran, said } = setup(text, false, true);
     await gate(job, context as never);
     expect(ran).toEqual([]);
     expect(said).toEqual([
-      'status aaaaaaa sluice/plan failure: Not planned: Sluice does not plan pull requests from forks in this repository',
+      'status aaaaaaa sluice/plan failure: Not planned: a pull request from a fork is planned once a maintainer comments sluice plan',
     ]);
+  });
+
+  it('a maintainer’s `sluice plan` on a fork PR allows its head commit, recorded and said; then it runs', async () => {
+    const { gate, ran, said, allowances, logged } = setup(S, false, true, { maint: 'write' });
+    await gate(command('sluice plan', 'maint'), context as never);
+    expect(ran).toEqual(['command']);
+    expect(said).toEqual(['<!-- sluice:reply -->\n@maint allowed planning of fork commit aaaaaaa.']);
+    expect([...allowances.values()]).toEqual([{ headSha: SHA, by: 'maint', at: '2026-01-02T03:04:05.000Z' }]);
+    expect(logged).toEqual(['a maintainer allowed planning a fork commit']);
+    // That commit's autoplans and commands now run.
+    await gate(plan('infra'), context as never);
+    await gate(command('sluice apply'), context as never);
+    expect(ran).toEqual(['command', 'plan', 'command']);
+  });
+
+  it.each([
+    [
+      'its author, even with write access',
+      'forker',
+      { forker: 'write' },
+      /@forker, a pull request from a fork is planned only when a maintainer/,
+    ],
+    [
+      'someone with read access',
+      'reader',
+      { reader: 'read' },
+      /Sorry @reader, only someone with write access/,
+    ],
+  ])('`sluice plan` on a fork PR by %s allows nothing', async (_, author, roles, answer) => {
+    const { gate, ran, said, allowances } = setup(S, false, true, roles);
+    await gate(command('sluice plan', author), context as never);
+    expect(ran).toEqual([]);
+    expect(allowances.size).toBe(0);
+    expect(said[0]).toBe('refused 9');
+    expect(said[1]).toMatch(answer);
   });
 
   it('forks: skip still answers `sluice help` on a fork PR', async () => {
@@ -144,7 +197,7 @@ describe('gateJobs', () => {
     expect(logged).toEqual(['not acting on a pull request from a fork (forks: skip)']);
     expect(said).toEqual([
       'refused 9',
-      '<!-- sluice:reply -->\nSluice does not plan or apply pull requests from forks in this repository.',
+      "<!-- sluice:reply -->\nSluice does not act on this pull request's commit aaaaaaa: it comes from a fork, and no maintainer allowed it. Someone with write access can comment `sluice plan` to allow planning it.",
     ]);
   });
 
