@@ -62,6 +62,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY app.yml ./app.yml
 COPY templates ./templates
+COPY deploy/docker/entrypoint.sh /usr/local/bin/sluice-entrypoint
 ENV NODE_ENV=production \
   SLUICE_DATA_DIR=/data \
   HOST=0.0.0.0 \
@@ -71,5 +72,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3000}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/src/cli.js"]
+# tini reaps the sandboxes' processes and forwards SIGTERM; the entry point runs node dist/src/cli.js.
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/sluice-entrypoint"]
 CMD ["server"]

@@ -16,6 +16,8 @@ export interface RepoFacts {
   bin: string;
   /** Whether a path the Dockerfile copies from the build context exists (and is not in .dockerignore). */
   inContext: (path: string) => boolean;
+  /** A file of the build context, for an entry-point script the image copies. */
+  readContext: (path: string) => string;
 }
 
 /** `NAME=value` of `ARG` lines (a default, or undefined). */
@@ -76,7 +78,13 @@ export function dockerfileProblems(text: string, facts: RepoFacts): string[] {
   // The runtime: Node.js 24, compiled JavaScript, no dev tooling.
   if (!/^node:24([.-]|$)/.test(final.base))
     problems.push(`the final image must be node:24, not ${final.base}`);
-  const entry = [...of(final, 'ENTRYPOINT'), ...of(final, 'CMD')].map(args).join(' ');
+  let entry = [...of(final, 'ENTRYPOINT'), ...of(final, 'CMD')].map(args).join(' ');
+  // An entry-point script copied from the build context counts with what it runs.
+  for (const copy of of(final, 'COPY')) {
+    if (fromStage(copy)) continue;
+    const [source, target] = copy.getArguments().map((a) => a.getValue());
+    if (source && target && entry.includes(target)) entry += ` ${facts.readContext(source)}`;
+  }
   if (!entry.includes(facts.bin.replace(/^\.\//, '')))
     problems.push(`ENTRYPOINT/CMD must run the compiled ${facts.bin}; found ${entry || 'none'}`);
   if (/\btsx\b|\.ts["'\s\]]/.test(entry))

@@ -35,6 +35,7 @@ const facts: RepoFacts = {
   versions: provisionVersions(),
   bin: (JSON.parse(read('package.json')) as { bin: { sluice: string } }).bin.sluice,
   inContext: (path) => existsSync(join(root, path)) && !ignored(path.replace(/\/$/, '')),
+  readContext: read,
 };
 
 describe('Dockerfile', () => {
@@ -68,7 +69,7 @@ describe('Dockerfile', () => {
     ['no USER at all', (t) => t.replace('USER sluice\n', ''), /non-root USER/],
     [
       'tsx at run time',
-      (t) => t.replace('"node", "/app/dist/src/cli.js"', '"npx", "tsx", "src/cli.ts"'),
+      (t) => t.replace('"/usr/local/bin/sluice-entrypoint"', '"npx", "tsx", "src/cli.ts"'),
       /compiled dist\/src\/cli\.js|TypeScript/,
     ],
     [
