@@ -98,14 +98,15 @@ describe('docker-compose.yml', () => {
       expect(service?.volumes, name).toEqual(['sluice-data:/data']);
       expect(service?.env_file, name).toBe('.env');
       expect(service?.networks, name).toEqual(['default', 'queue']);
-      // What bubblewrap needs (docs/deployment.md#sandbox), and no more: never privileged.
-      expect(service?.security_opt, name).toEqual([
-        'seccomp=unconfined',
-        'apparmor=unconfined',
-        'systempaths=unconfined',
-      ]);
       expect(service, name).not.toHaveProperty('privileged');
     }
+    // Only workers run plans: they get what bubblewrap needs (docs/deployment.md#sandbox), the server nothing.
+    expect(worker?.security_opt).toEqual([
+      'seccomp=unconfined',
+      'apparmor=unconfined',
+      'systempaths=unconfined',
+    ]);
+    expect(server?.security_opt).toBeUndefined();
     expect(server?.command).toEqual(['server']);
     expect(server?.ports).toEqual(['${SLUICE_PORT:-3000}:3000']);
     expect(worker?.command?.slice(0, 2)).toEqual(['worker', '--concurrency']);
