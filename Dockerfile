@@ -63,7 +63,10 @@ COPY --from=build /app/dist ./dist
 COPY app.yml ./app.yml
 COPY templates ./templates
 COPY deploy/docker/entrypoint.sh /usr/local/bin/sluice-entrypoint
+# SLUICE_SANDBOX=bwrap: a worker whose bubblewrap cannot start refuses to run plans and says why, instead
+# of running them unsandboxed (docs/deployment.md#sandbox).
 ENV NODE_ENV=production \
+  SLUICE_SANDBOX=bwrap \
   SLUICE_DATA_DIR=/data \
   HOST=0.0.0.0 \
   PORT=3000

@@ -119,6 +119,8 @@ export function dockerfileProblems(text: string, facts: RepoFacts): string[] {
     problems.push('the final stage must declare VOLUME /data');
   if (!of(final, 'ENV').some((e) => /SLUICE_DATA_DIR=\/data\b/.test(args(e))))
     problems.push('SLUICE_DATA_DIR must point at the /data volume');
+  if (!of(final, 'ENV').some((e) => /SLUICE_SANDBOX=bwrap\b/.test(args(e))))
+    problems.push('the image must set SLUICE_SANDBOX=bwrap, so plans never run unsandboxed by accident');
   const healthcheck = of(final, 'HEALTHCHECK').map(args).join(' ');
   if (!healthcheck.includes('/healthz')) problems.push('the final stage needs a HEALTHCHECK on /healthz');
 

@@ -84,6 +84,11 @@ describe('Dockerfile', () => {
     ],
     ['no healthcheck', (t) => t.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, ''), /HEALTHCHECK/],
     ['no /data volume', (t) => t.replace('VOLUME ["/data"]\n', ''), /VOLUME \/data/],
+    [
+      'a sandbox that may fall back',
+      (t) => t.replace('  SLUICE_SANDBOX=bwrap \\', '  SLUICE_SANDBOX=auto \\'),
+      /SLUICE_SANDBOX=bwrap/,
+    ],
     ['no bubblewrap', (t) => t.replace('bubblewrap git', 'git'), /install bubblewrap/],
     [
       'another OpenTofu',
