@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
 # Installs what Sluice and its tests need, skipping whatever is already there:
-#   - Debian packages: redis-server, bubblewrap, git
+#   - Debian packages: redis-server (not for `--for start`), bubblewrap, git
 #   - OpenTofu $TOFU_VERSION built from its Go module into .tools/bin/tofu (when no tofu/terraform is on
-#     PATH, or always with SLUICE_PROVISION_TOFU=1, which CI sets so tests run on the pinned OpenTofu), and
+#     PATH, or always with `--for test` or SLUICE_PROVISION_TOFU=1, so tests run on the pinned OpenTofu
+#     even where a `terraform` is on PATH), and
 #     under the same condition one more version, $TOFU_EXTRA_VERSION, into .tools/tofu/<version>/tofu:
 #     what the tests of a project's `tool` pin (scripts/install-tool.sh builds both)
 #   - dbt-core + dbt-duckdb in .tools/dbt-venv, linked as .tools/bin/dbt (skip with SLUICE_SKIP_DBT=1)
+#   scripts/provision.sh --for start   what `npm start` needs: the embedded backend, so no Redis
+#   scripts/provision.sh --for test    what `npm test` needs: everything, OpenTofu always pinned
 # Quiet when nothing is missing, apart from a one-line summary. Safe to run concurrently (flock).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$PWD"
+
+purpose=all
+case "${1:-}" in
+  "") ;;
+  --for)
+    purpose="${2:-}"
+    case "$purpose" in start | test) ;; *)
+      echo "provision: error: --for takes start or test" >&2
+      exit 2
+      ;;
+    esac
+    ;;
+  *)
+    echo "provision: error: usage: scripts/provision.sh [--for start|test]" >&2
+    exit 2
+    ;;
+esac
+[ "$purpose" = test ] && SLUICE_PROVISION_TOFU=1
 
 TOFU_VERSION=1.12.6
 # A second OpenTofu for projects that pin another version (test/e2e/tool-version.scenarios.test.ts).
@@ -44,7 +65,7 @@ as_root() {
 
 # 1. Debian packages, by the binary each provides.
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ "$purpose" != start ]; then command -v redis-server >/dev/null 2>&1 || missing+=(redis-server); fi
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v git >/dev/null 2>&1 || missing+=(git)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -101,8 +122,12 @@ if [ "${SLUICE_SKIP_DBT:-}" != 1 ]; then
 fi
 
 # 4. Summary.
-summary="redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')"
-summary+=", bwrap $(bwrap --version | awk '{print $2}')"
+if command -v redis-server >/dev/null 2>&1; then
+  summary="redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'), "
+else
+  summary="no redis (embedded backend), "
+fi
+summary+="bwrap $(bwrap --version | awk '{print $2}')"
 summary+=", git $(git --version | awk '{print $3}')"
 if [ -x "$tofu_bin" ]; then
   summary+=", tofu $(tf_version "$tofu_bin" | sed 's/^OpenTofu v//') (.tools/bin)"

@@ -5,8 +5,8 @@
 # /setup page is saved in <data dir>/github-app.env and loaded here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm install --no-audit --no-fund
-bash scripts/provision.sh
+[ -d node_modules ] || npm ci --no-audit --no-fund
+bash scripts/provision.sh --for start
 app_env="${SLUICE_DATA_DIR:-.sluice}/github-app.env"
 if [ -z "${APP_ID:-}" ] && [ -f "$app_env" ]; then
   set -a

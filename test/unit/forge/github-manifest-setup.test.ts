@@ -76,7 +76,7 @@ describe('GitHub App manifest flow on /setup', () => {
       hook_attributes: { url: 'https://sluice.example.org/api/github/webhooks' },
       redirect_url: 'https://sluice.example.org/setup/callback',
       default_events: expect.arrayContaining(['pull_request', 'issue_comment']),
-      default_permissions: expect.objectContaining({ contents: 'read', statuses: 'write' }),
+      default_permissions: expect.objectContaining({ contents: 'write', statuses: 'write' }),
     });
     expect(response.body).not.toContain('cannot reach');
   });
