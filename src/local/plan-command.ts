@@ -1,27 +1,20 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from './plan-args.js';
+import type { CliIo } from '../cli/cli-io.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { type PlanArgs, type PlanCliOptions, planArgs } from './plan-args.js';
 import { planLocal } from './plan-local.js';
-import { createPlanProgress, type PlanProgress, type ProgressStream } from './plan-progress.js';
+import { createPlanProgress, type PlanProgress } from './plan-progress.js';
 import { UsageError } from './usage-error.js';
 
-export interface PlanCommandIo {
-  /** Gets the comment Markdown, nothing else. */
-  stdout: { write(text: string, done: () => void): unknown };
-  /** Gets progress, notices and errors. */
-  stderr: ProgressStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const PLAN_HELP_HINT = '(run `sluice plan --help` for usage)';
 
 /**
  * `sluice plan`: parses the arguments, plans, prints the comment on stdout and returns the exit
  * status. SIGINT or SIGTERM cancels the running plans (their process trees are killed) and removes the
  * copy of the working tree; a second one exits at once.
  */
-export async function runPlanCommand(argv: string[], io: PlanCommandIo = processIo()): Promise<number> {
+export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promise<number> {
   let progress: PlanProgress | undefined;
   const say = (line: string) => {
     if (progress) progress.note(`sluice plan: ${line}`);
@@ -29,16 +22,12 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
   };
   let args: PlanArgs;
   try {
-    args = parsePlanArgs(argv);
+    args = planArgs(options);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     say(error.message);
-    io.stderr.write(`\n${PLAN_USAGE}\n`);
+    io.stderr.write(`${PLAN_HELP_HINT}\n`);
     return EXIT.usage;
-  }
-  if (args.help) {
-    await write(io.stdout, `${PLAN_USAGE}\n`);
-    return EXIT.ok;
   }
 
   const controller = new AbortController();
@@ -94,12 +83,8 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
   }
 }
 
-function processIo(): PlanCommandIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
-}
-
 /** Resolves once the text is handed to the OS, so exiting right after loses nothing. */
-function write(stream: PlanCommandIo['stdout'], text: string): Promise<void> {
+function write(stream: CliIo['stdout'], text: string): Promise<void> {
   return new Promise((done) => stream.write(text, done));
 }
 
