@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SluiceError } from '../errors.js';
+import type { PlanCliOptions } from '../local/plan-args.js';
 import { SLUICE_VERSION } from '../version.js';
 import type { CliIo } from './cli-io.js';
 import { EXIT } from './exit-codes.js';
@@ -88,6 +89,29 @@ function buildProgram(io: CliIo, exit: (code: number) => void, argv: string[]): 
     .option('-d, --dir <folder>', 'plan only the project in this folder, relative to the repo root')
     .option('-w, --workspace <name>', 'only this workspace (with -d, or at the root)')
     .option('--no-sandbox', 'run OpenTofu without bubblewrap (its environment is still scrubbed)')
+    .option(
+      '--pass-env <names>',
+      'pass these variables from your environment to the plan steps: names or globs, comma-separated (repeatable), e.g. AWS_PROFILE,TF_VAR_*',
+      collect,
+      [],
+    )
+    .option(
+      '--mount <path>',
+      'show this file or folder read-only to the plan steps, e.g. ~/.aws (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--no-network',
+      'plan without network access (providers and modules must be cached, the backend reachable without it)',
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'output: text (default on a terminal), markdown (default otherwise), json',
+      ).choices(['text', 'markdown', 'json']),
+    )
+    .option('--no-fold', 'text output: show long plans and errors in full')
     .addHelpText('after', `\n${PLAN_NOTE}`)
     .action(async (toolArguments: string[], options: PlanOptions) => {
       const { runPlanCommand } = await import('../local/plan-command.js');
@@ -143,14 +167,7 @@ function buildProgram(io: CliIo, exit: (code: number) => void, argv: string[]): 
   return program;
 }
 
-export interface PlanOptions {
-  base?: string;
-  repo?: string;
-  project?: string;
-  dir?: string;
-  workspace?: string;
-  sandbox: boolean;
-}
+type PlanOptions = Omit<PlanCliOptions, 'toolArguments' | 'argv'>;
 
 const ENVIRONMENT_NOTE = 'Configuration comes from environment variables; see README.md and docs/cli.md.';
 
@@ -158,6 +175,8 @@ const EXIT_NOTE = `Exit status: 0 done, 1 failed (a plan, a check, the server), 
 
 const PLAN_NOTE = `Plans the projects your working tree changes since the base (uncommitted and untracked files
 included) in a copy of it, with the same discovery, sluice.yaml and sandboxed steps as a pull request.
+The steps see none of your environment unless you pass it: --pass-env (and sluice.yaml's
+local.pass_env) by name, --mount for credential files. What was passed is listed by name, never value.
 
 Exit status: 0 planned (with or without changes) or nothing to plan, 1 a plan failed,
 2 a usage or sluice.yaml error.`;
@@ -166,6 +185,10 @@ const VALIDATE_NOTE = `The kind comes from the file name (sluice.yaml, sluice.ym
 else from the content (a top-level \`repos\` is a server config), unless --kind says.
 
 Exit status: 0 valid (warnings may be printed), 1 invalid, 2 usage error.`;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 function count(value: string): number {
   const n = Number(value);

@@ -1,5 +1,6 @@
 import { quote } from 'shell-quote';
 import { parseCommand } from '../commands/parse-command.js';
+import { splitPassEnv } from './pass-env.js';
 import { UsageError } from './usage-error.js';
 
 /** What commander read from `sluice plan`'s command line (src/cli/program.ts). */
@@ -11,11 +12,22 @@ export interface PlanCliOptions {
   workspace?: string;
   /** false with --no-sandbox. */
   sandbox: boolean;
+  /** false with --no-network. */
+  network: boolean;
+  /** --pass-env, each possibly a comma list. */
+  passEnv: string[];
+  /** --mount, one path each. */
+  mount: string[];
+  format?: PlanFormat;
+  /** false with --no-fold. */
+  fold: boolean;
   /** Every operand commander found: the tool arguments after `--`, and any stray word before it. */
   toolArguments: string[];
   /** The command line as typed, to tell the words after `--` from stray ones. */
   argv: string[];
 }
+
+export type PlanFormat = 'text' | 'markdown' | 'json';
 
 export interface PlanArgs {
   /** Where to look for the repository. */
@@ -24,6 +36,12 @@ export interface PlanArgs {
   target: { project?: string; dir?: string; workspace?: string };
   extraArgs: string[];
   sandbox: 'auto' | 'none';
+  network: boolean;
+  passEnv: string[];
+  mounts: string[];
+  /** Undefined: text on a terminal, Markdown otherwise. */
+  format?: PlanFormat;
+  fold: boolean;
 }
 
 /**
@@ -54,5 +72,10 @@ export function planArgs(options: PlanCliOptions): PlanArgs {
     target: { project, dir, workspace },
     extraArgs,
     sandbox: options.sandbox ? 'auto' : 'none',
+    network: options.network,
+    passEnv: splitPassEnv(options.passEnv),
+    mounts: options.mount,
+    format: options.format,
+    fold: options.fold,
   };
 }

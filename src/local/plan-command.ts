@@ -2,9 +2,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CliIo } from '../cli/cli-io.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { type PlanArgs, type PlanCliOptions, planArgs } from './plan-args.js';
-import { planLocal } from './plan-local.js';
+import { type PlanArgs, type PlanCliOptions, type PlanFormat, planArgs } from './plan-args.js';
+import { type LocalPlanOutcome, planLocal } from './plan-local.js';
 import { createPlanProgress, type PlanProgress } from './plan-progress.js';
+import { renderPlanJson } from './render-json.js';
+import { plain, renderPlanText } from './render-text.js';
 import { UsageError } from './usage-error.js';
 
 export const PLAN_HELP_HINT = '(run `sluice plan --help` for usage)';
@@ -48,6 +50,10 @@ export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promis
       target: args.target,
       extraArgs: args.extraArgs,
       sandbox: args.sandbox,
+      network: args.network,
+      passEnv: args.passEnv,
+      mounts: args.mounts,
+      env: io.env,
       signal: controller.signal,
       providerCacheDir: join(io.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice', 'plugin-cache'),
       templatesDir: io.env.SLUICE_TEMPLATES_DIR ? resolve(io.cwd, io.env.SLUICE_TEMPLATES_DIR) : undefined,
@@ -72,7 +78,8 @@ export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promis
       say(outcome.message);
       return EXIT.ok;
     }
-    await write(io.stdout, outcome.markdown.endsWith('\n') ? outcome.markdown : `${outcome.markdown}\n`);
+    const format = args.format ?? (io.stdout.isTTY ? 'text' : 'markdown');
+    await write(io.stdout, render(outcome, format, args.fold, Boolean(io.stdout.isTTY) && !io.env.NO_COLOR));
     return outcome.results.every((r) => r.status === 'planned') ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -82,6 +89,29 @@ export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promis
     for (const [signal, listener] of signals) process.off(signal, listener);
   }
 }
+
+/** The plan in the chosen format; always ending in a newline. */
+function render(
+  outcome: Extract<LocalPlanOutcome, { kind: 'planned' }>,
+  format: PlanFormat,
+  fold: boolean,
+  color: boolean,
+): string {
+  if (format === 'json') {
+    return renderPlanJson({
+      results: outcome.results,
+      headline: plain(outcome.view.headline),
+      passed: outcome.passed,
+      network: outcome.network,
+    });
+  }
+  if (format === 'text')
+    return renderPlanText(outcome.view, outcome.results, { color, foldAfter: fold ? FOLD_AFTER : 0 });
+  return outcome.markdown.endsWith('\n') ? outcome.markdown : `${outcome.markdown}\n`;
+}
+
+/** Lines of one project's plan or error the text output shows before folding the rest. */
+const FOLD_AFTER = 200;
 
 /** Resolves once the text is handed to the OS, so exiting right after loses nothing. */
 function write(stream: CliIo['stdout'], text: string): Promise<void> {
