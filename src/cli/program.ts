@@ -69,9 +69,15 @@ function buildProgram(io: CliIo, exit: (code: number) => void, argv: string[]): 
     .command('worker')
     .description('run plan and apply jobs from the queue (Redis, or the embedded database)')
     .addOption(new Option('--concurrency <n>', 'jobs to run at a time').argParser(positiveCount).default(2))
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'serve /metrics, /healthz and /readyz on this port (default: $SLUICE_METRICS_PORT, else 9464; 0: any free port)',
+      ).argParser(port),
+    )
     .option('--config <file>', 'the server config (admin rules per repository); same as SLUICE_CONFIG')
     .addHelpText('after', `\n${ENVIRONMENT_NOTE}`)
-    .action(async (options: { concurrency: number; config?: string }) => {
+    .action(async (options: { concurrency: number; metricsPort?: number; config?: string }) => {
       const { runService } = await import('./run-service.js');
       exit(await runService({ server: false, workers: options.concurrency }, options, io));
     });
@@ -194,6 +200,12 @@ function count(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isInteger(n) || n < 0)
     throw new InvalidArgumentError('takes a whole number');
+  return n;
+}
+
+function port(value: string): number {
+  const n = count(value);
+  if (n > 65535) throw new InvalidArgumentError('takes a port number, 0 to 65535');
   return n;
 }
 

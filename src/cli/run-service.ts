@@ -9,11 +9,16 @@ import { EXIT } from './exit-codes.js';
  */
 export async function runService(
   roles: { server: boolean; workers: number },
-  options: { config?: string },
+  options: { config?: string; metricsPort?: number },
   io: CliIo,
 ): Promise<number> {
   // --config FILE: the server config (admin rules per repository); same as SLUICE_CONFIG.
-  const env = options.config ? { ...io.env, SLUICE_CONFIG: options.config } : io.env;
+  // --metrics-port N: same as SLUICE_METRICS_PORT.
+  const env = {
+    ...io.env,
+    ...(options.config ? { SLUICE_CONFIG: options.config } : {}),
+    ...(options.metricsPort !== undefined ? { SLUICE_METRICS_PORT: String(options.metricsPort) } : {}),
+  };
   const sluice = await startSluice(loadSettings(env), roles);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

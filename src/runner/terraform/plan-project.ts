@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { withLogContext } from '../../log-context.js';
 import { readRegularFile } from '../read-regular-file.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
 import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
@@ -29,7 +30,12 @@ export interface PlanProjectOutcome {
  * `plan` step saves the plan file and is followed by `show -json` (what the summary and apply use); the
  * plan text shown is the `show` step's output, or the `plan` step's when the workflow has no `show`.
  */
-export async function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
+/** {@link planProjectInProject}, with the project named on every log line it writes. */
+export function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
+  return withLogContext({ project: options.project.name }, () => planProjectInProject(options));
+}
+
+async function planProjectInProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
   const { project, tool } = options;
   const started = Date.now();
   const toolRef = { name: tool.name, version: tool.version };
