@@ -13,8 +13,8 @@ describe('sluice worker serves its own metrics and health', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('answers /healthz, /readyz and /metrics on --metrics-port, and stops on SIGTERM', async () => {
-    const run = runCli(['worker', '--concurrency', '1', '--metrics-port', '0'], {
+  it('answers /healthz, /readyz and /metrics on SLUICE_METRICS_PORT, and stops on SIGTERM', async () => {
+    const run = runCli(['worker', '--concurrency', '1'], {
       cwd: dataDir,
       // The embedded backend: no Redis needed for a worker of its own database.
       env: {
@@ -57,7 +57,7 @@ describe('sluice worker serves its own metrics and health', () => {
     expect(await run.exit).toBe(0);
   });
 
-  it('keeps running jobs, and says why, when its metrics port is taken', async () => {
+  it('keeps running jobs, and says why, when its --metrics-port is taken', async () => {
     const blocker = await import('node:net').then(
       ({ createServer }) =>
         new Promise<import('node:net').Server>((resolve) => {
@@ -68,7 +68,13 @@ describe('sluice worker serves its own metrics and health', () => {
     const port = (blocker.address() as import('node:net').AddressInfo).port;
     const run = runCli(['worker', '--metrics-port', String(port)], {
       cwd: dataDir,
-      env: { HOST: '127.0.0.1', SLUICE_DATA_DIR: dataDir, REDIS_URL: undefined, SLUICE_SANDBOX: 'none' },
+      env: {
+        HOST: '127.0.0.1',
+        SLUICE_DATA_DIR: dataDir,
+        REDIS_URL: undefined,
+        SLUICE_SANDBOX: 'none',
+        LOG_LEVEL: 'info',
+      },
     });
     try {
       const line = await waitFor(
@@ -91,14 +97,14 @@ describe('sluice worker serves its own metrics and health', () => {
 
 async function waitFor<T>(
   read: () => T | undefined,
-  run: { stderr(): string; child: { exitCode: number | null } },
+  run: { stdout(): string; stderr(): string; child: { exitCode: number | null } },
 ): Promise<T> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     const value = read();
     if (value !== undefined) return value;
     if (run.child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the worker did not start: ${run.stderr()}`);
+      throw new Error(`the worker did not start: ${run.stderr()} ${run.stdout().slice(-1500)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
