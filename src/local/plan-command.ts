@@ -76,6 +76,14 @@ export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promis
     }
     if (outcome.kind === 'nothing-to-plan') {
       say(outcome.message);
+      // A script reading JSON gets an answer it can parse: no projects.
+      if (args.format === 'json') {
+        const headline = outcome.message.replace(/^nothing to plan: /, '');
+        await write(
+          io.stdout,
+          renderPlanJson({ results: [], headline, passed: { env: [], mounts: [] }, network: args.network }),
+        );
+      }
       return EXIT.ok;
     }
     const format = args.format ?? (io.stdout.isTTY ? 'text' : 'markdown');

@@ -131,6 +131,15 @@ describe('sluice plan on a local checkout (real git, real OpenTofu)', () => {
     );
   });
 
+  it('answers --format json with no projects when there is nothing to plan', async () => {
+    await origin.commit('feature', { 'docs/README.md': '# Infrastructure\n' });
+
+    const { code, stdout } = await plan(['--format', 'json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, projects: [], passedEnv: [] });
+  });
+
   it('plans a project picked with -d even when it did not change', async () => {
     await origin.commit('feature', { 'docs/README.md': '# Infrastructure\n' });
 
