@@ -194,6 +194,22 @@ export async function startSluice(
       );
     }
   }
+  if (!roles.server && roles.workers > 0) {
+    // A worker process serves no webhooks: a listener of its own for /metrics, /healthz and /readyz.
+    // Not binding (the port is taken) costs only the metrics, so the worker runs on and says why.
+    const listener = await buildServer({ logger, metrics, ready: () => backend.ping(), webhooks: [] });
+    try {
+      url = await listener.listen({ host: settings.host, port: settings.metricsPort });
+      app = listener;
+      logger.info({ url }, 'worker metrics and health listening');
+    } catch (error) {
+      await listener.close();
+      logger.error(
+        { err: error, port: settings.metricsPort },
+        'worker metrics and health are not served: could not listen on SLUICE_METRICS_PORT; set another port (0 picks a free one)',
+      );
+    }
+  }
   // Locks whose PR closed while no webhook reached Sluice are released by a periodic reconciliation.
   const reconcile = () =>
     queue

@@ -1,4 +1,5 @@
 import { type Logger, pino } from 'pino';
+import { currentLogContext } from './log-context.js';
 
 export type { Logger };
 
@@ -36,6 +37,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: { service: 'sluice' },
       redact: { paths: REDACT_PATHS, censor: '***' },
+      // The job's delivery id, job id, repo, PR and project on every line (src/log-context.ts), unless
+      // the child logger writing the line already binds that key.
+      mixin: (_object, _level, logger) => {
+        const context = currentLogContext();
+        const bound = logger.bindings();
+        const fields: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(context))
+          if (value !== undefined && !(key in bound)) fields[key] = value;
+        return fields;
+      },
       ...(mask ? { hooks: { streamWrite: (line: string) => mask(line) } } : {}),
     },
     options.destination,

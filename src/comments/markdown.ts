@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+
 /**
  * Making untrusted text (paths, resource addresses, error messages, tool output) safe to put in a
  * Markdown comment: outside code it cannot open HTML, links, emphasis, lists or headings, mention
@@ -75,8 +77,7 @@ function longestRun(text: string, char: string): number {
   return longest;
 }
 
-/** Colour and cursor escape sequences, which tools sometimes emit despite -no-color. */
+/** Colour, cursor and hyperlink escape sequences, which tools sometimes emit despite -no-color. */
 export function stripAnsi(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
-  return text.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007/g, '');
+  return stripVTControlCharacters(text);
 }

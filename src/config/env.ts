@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   GHE_PROTOCOL: z.enum(['http', 'https']).default('https'),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** `sluice worker`'s own listener for /metrics, /healthz and /readyz (the server serves them on PORT). */
+  SLUICE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   REDIS_URL: z.string().url().optional(),
   SLUICE_DATA_DIR: z.string().default('.sluice'),
@@ -89,6 +91,8 @@ export interface GitlabSettings {
 export interface Settings {
   host: string;
   port: number;
+  /** Where a worker-only process serves /metrics, /healthz and /readyz. */
+  metricsPort: number;
   logLevel: string;
   redisUrl?: string;
   redisPrefix: string;
@@ -173,6 +177,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     host: e.HOST,
     port: e.PORT,
+    metricsPort: e.SLUICE_METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.SLUICE_REDIS_PREFIX,

@@ -65,6 +65,8 @@ export interface RepoConfig {
   automerge?: boolean;
   /** Present only when the server config lets this repo override it. */
   lockMode?: LockMode;
+  /** `sluice plan` on a developer's machine only; the server ignores it. */
+  local?: { passEnv: string[] };
 }
 
 export type RepoConfigResult =
@@ -161,6 +163,18 @@ const ProjectSchema = said(
 
 type RawProject = z.output<typeof ProjectSchema>;
 
+/** A variable name, or a glob of names (`TF_VAR_*`), that `sluice plan` passes from the developer's environment. */
+const PassEnvName = said(z.string().regex(/^[A-Za-z_*?[][A-Za-z0-9_*?[\]!-]*$/), {
+  expected: 'an environment variable name or a glob of names, e.g. `AWS_PROFILE` or `TF_VAR_*`',
+});
+
+const LocalSchema = said(
+  z.strictObject({
+    pass_env: said(z.array(PassEnvName), { expected: 'a list of variable names or globs' }).optional(),
+  }),
+  { expected: 'a map with `pass_env`' },
+);
+
 export const RepoConfigSchema = said(
   z
     .strictObject({
@@ -174,6 +188,7 @@ export const RepoConfigSchema = said(
       parallel_apply: z.boolean().optional(),
       automerge: z.boolean().optional(),
       lock_mode: z.enum(['plan', 'apply', 'off']).optional(),
+      local: LocalSchema.optional(),
     })
     .superRefine((config, ctx) => {
       checkProjects(config.projects ?? [], ctx);
@@ -331,6 +346,7 @@ export function toRepoConfig(data: z.output<typeof RepoConfigSchema>): RepoConfi
   if (data.parallel_apply !== undefined) config.parallelApply = data.parallel_apply;
   if (data.automerge !== undefined) config.automerge = data.automerge;
   if (data.lock_mode !== undefined) config.lockMode = data.lock_mode;
+  if (data.local) config.local = { passEnv: data.local.pass_env ?? [] };
   return config;
 }
 

@@ -39,7 +39,7 @@ export function compiledSqlDiffs(input: SqlDiffInput): SqlDiff[] {
     diffs.push({
       uniqueId: id,
       name: input.names.get(id) ?? id,
-      diff: diff ?? '(too large to diff here)',
+      diff: diff ?? '(the two versions differ in more than 2,000 lines; not shown as a diff)',
       baseFrom,
     });
   }

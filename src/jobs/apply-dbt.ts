@@ -5,6 +5,7 @@ import { codeSpan } from '../comments/markdown.js';
 import type { ProjectConfig } from '../config/repo-config.js';
 import type { DbtPlanResult } from '../dbt/plan-result.js';
 import type { Forge, PullRequestRef } from '../forge/types.js';
+import { withLogContext } from '../log-context.js';
 import type { Logger } from '../logger.js';
 import type { Project } from '../projects/types.js';
 import {
@@ -46,7 +47,12 @@ export type DbtApplyResult =
  * production that is live now (else it is stale and planned again), Write-Audit-Publish at the
  * reviewed commit, then the deployment is recorded and becomes what the next plans compare against.
  */
-export async function applyDbt(deps: WorkerDeps, input: DbtApplyInput): Promise<DbtApplyResult> {
+/** {@link applyDbtInProject}, with the project named on every log line it writes. */
+export function applyDbt(deps: WorkerDeps, input: DbtApplyInput): Promise<DbtApplyResult> {
+  return withLogContext({ project: input.project.name }, () => applyDbtInProject(deps, input));
+}
+
+async function applyDbtInProject(deps: WorkerDeps, input: DbtApplyInput): Promise<DbtApplyResult> {
   const artifact = await deps.store.dbt.getPlan(input.planKey);
   if (!artifact) {
     return {

@@ -8,6 +8,7 @@ import type { CommandJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import { TOOL_TITLE } from '../runner/resolve-tool.js';
 import { prKey, repoKey } from '../store/keys.js';
+import { SLUICE_VERSION } from '../version.js';
 import { rollbackDbt } from './apply-dbt.js';
 import { applyPullRequest } from './apply-pull-request.js';
 import { createPlanJobHandler } from './plan-pull-request.js';
@@ -15,8 +16,6 @@ import { releaseLocks } from './release-locks.js';
 import { reply } from './reply.js';
 import { runSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
-
-export const SLUICE_VERSION = '0.1.0';
 
 /** A PR comment that reads as a command: parse it with the repo's rules, check who asked, run it. */
 export function createCommandJobHandler(deps: WorkerDeps) {

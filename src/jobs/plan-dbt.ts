@@ -3,6 +3,7 @@ import { prSchemaName } from '../dbt/pr-profile.js';
 import { dbtProjectResult } from '../dbt/project-result.js';
 import { SluiceError } from '../errors.js';
 import type { PullRequestRef } from '../forge/types.js';
+import { withLogContext } from '../log-context.js';
 import type { Project } from '../projects/types.js';
 import { planDbtProject } from '../runner/dbt/plan-dbt-project.js';
 import type { ProjectPlanResult } from '../runner/types.js';
@@ -33,7 +34,12 @@ export interface PlanDbtInput {
  * result is stored by `planKey` and returned as the project's result for the comment and statuses.
  * Only what dbt finds fails the project; a missing dbt fails it with what to install.
  */
-export async function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
+/** {@link planDbtInProject}, with the project named on every log line it writes. */
+export function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
+  return withLogContext({ project: input.project.name }, () => planDbtInProject(deps, input));
+}
+
+async function planDbtInProject(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
   const { project } = input;
   let session: Awaited<ReturnType<typeof dbtSessionOptions>>;
   try {

@@ -72,7 +72,6 @@ export function reportingFailures(handler: JobHandler, deps: WorkerDeps): JobHan
         final ? 'job failed' : 'job failed; it will be tried again',
       );
       if (final) {
-        deps.metrics.jobs.inc({ kind: job.kind, outcome: 'error' });
         await tellThePullRequest(deps, job, context, error, ref, statuses).catch((reportError: unknown) =>
           log.error({ err: reportError, ref }, 'could not tell the pull request about the failure'),
         );

@@ -1,27 +1,22 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PLAN_USAGE, type PlanArgs, parsePlanArgs } from './plan-args.js';
-import { planLocal } from './plan-local.js';
-import { createPlanProgress, type PlanProgress, type ProgressStream } from './plan-progress.js';
+import type { CliIo } from '../cli/cli-io.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { type PlanArgs, type PlanCliOptions, type PlanFormat, planArgs } from './plan-args.js';
+import { type LocalPlanOutcome, planLocal } from './plan-local.js';
+import { createPlanProgress, type PlanProgress } from './plan-progress.js';
+import { renderPlanJson } from './render-json.js';
+import { plain, renderPlanText } from './render-text.js';
 import { UsageError } from './usage-error.js';
 
-export interface PlanCommandIo {
-  /** Gets the comment Markdown, nothing else. */
-  stdout: { write(text: string, done: () => void): unknown };
-  /** Gets progress, notices and errors. */
-  stderr: ProgressStream;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
-
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const PLAN_HELP_HINT = '(run `sluice plan --help` for usage)';
 
 /**
  * `sluice plan`: parses the arguments, plans, prints the comment on stdout and returns the exit
  * status. SIGINT or SIGTERM cancels the running plans (their process trees are killed) and removes the
  * copy of the working tree; a second one exits at once.
  */
-export async function runPlanCommand(argv: string[], io: PlanCommandIo = processIo()): Promise<number> {
+export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promise<number> {
   let progress: PlanProgress | undefined;
   const say = (line: string) => {
     if (progress) progress.note(`sluice plan: ${line}`);
@@ -29,16 +24,12 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
   };
   let args: PlanArgs;
   try {
-    args = parsePlanArgs(argv);
+    args = planArgs(options);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     say(error.message);
-    io.stderr.write(`\n${PLAN_USAGE}\n`);
+    io.stderr.write(`${PLAN_HELP_HINT}\n`);
     return EXIT.usage;
-  }
-  if (args.help) {
-    await write(io.stdout, `${PLAN_USAGE}\n`);
-    return EXIT.ok;
   }
 
   const controller = new AbortController();
@@ -59,6 +50,10 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
       target: args.target,
       extraArgs: args.extraArgs,
       sandbox: args.sandbox,
+      network: args.network,
+      passEnv: args.passEnv,
+      mounts: args.mounts,
+      env: io.env,
       signal: controller.signal,
       providerCacheDir: join(io.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sluice', 'provider-mirror'),
       templatesDir: io.env.SLUICE_TEMPLATES_DIR ? resolve(io.cwd, io.env.SLUICE_TEMPLATES_DIR) : undefined,
@@ -81,9 +76,18 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
     }
     if (outcome.kind === 'nothing-to-plan') {
       say(outcome.message);
+      // A script reading JSON gets an answer it can parse: no projects.
+      if (args.format === 'json') {
+        const headline = outcome.message.replace(/^nothing to plan: /, '');
+        await write(
+          io.stdout,
+          renderPlanJson({ results: [], headline, passed: { env: [], mounts: [] }, network: args.network }),
+        );
+      }
       return EXIT.ok;
     }
-    await write(io.stdout, outcome.markdown.endsWith('\n') ? outcome.markdown : `${outcome.markdown}\n`);
+    const format = args.format ?? (io.stdout.isTTY ? 'text' : 'markdown');
+    await write(io.stdout, render(outcome, format, args.fold, Boolean(io.stdout.isTTY) && !io.env.NO_COLOR));
     return outcome.results.every((r) => r.status === 'planned') ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
@@ -94,12 +98,31 @@ export async function runPlanCommand(argv: string[], io: PlanCommandIo = process
   }
 }
 
-function processIo(): PlanCommandIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+/** The plan in the chosen format; always ending in a newline. */
+function render(
+  outcome: Extract<LocalPlanOutcome, { kind: 'planned' }>,
+  format: PlanFormat,
+  fold: boolean,
+  color: boolean,
+): string {
+  if (format === 'json') {
+    return renderPlanJson({
+      results: outcome.results,
+      headline: plain(outcome.view.headline),
+      passed: outcome.passed,
+      network: outcome.network,
+    });
+  }
+  if (format === 'text')
+    return renderPlanText(outcome.view, outcome.results, { color, foldAfter: fold ? FOLD_AFTER : 0 });
+  return outcome.markdown.endsWith('\n') ? outcome.markdown : `${outcome.markdown}\n`;
 }
 
+/** Lines of one project's plan or error the text output shows before folding the rest. */
+const FOLD_AFTER = 200;
+
 /** Resolves once the text is handed to the OS, so exiting right after loses nothing. */
-function write(stream: PlanCommandIo['stdout'], text: string): Promise<void> {
+function write(stream: CliIo['stdout'], text: string): Promise<void> {
   return new Promise((done) => stream.write(text, done));
 }
 

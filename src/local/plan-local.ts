@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GENERIC_CHANGE_REQUEST } from '../comments/change-request.js';
 import { codeSpan } from '../comments/markdown.js';
 import { renderPlanComment } from '../comments/render.js';
-import { buildPlanView } from '../comments/view.js';
+import { buildPlanView, type PlanView } from '../comments/view.js';
 import type { ConfigIssue } from '../config/repo-config.js';
 import { loadRepoConfig } from '../jobs/load-repo-config.js';
 import { mapLimit } from '../jobs/map-limit.js';
@@ -17,9 +17,13 @@ import { createMasker } from '../runner/mask.js';
 import { resolveTool } from '../runner/resolve-tool.js';
 import { createSandbox } from '../runner/sandbox.js';
 import { planProject } from '../runner/terraform/plan-project.js';
+import { stepHome } from '../runner/terraform/project-stage.js';
 import { NO_RUN_FACTS, type RunFacts } from '../runner/terraform/run-stage.js';
 import type { ProjectPlanResult } from '../runner/types.js';
+import { localNextSteps } from './local-advice.js';
 import { localWorkflow } from './local-workflow.js';
+import { linkMountsIntoHome, type Mount, resolveMounts } from './mounts.js';
+import { passedNotices, resolvePassEnv } from './pass-env.js';
 import type { PlanProgress } from './plan-progress.js';
 import { type LocalRevisions, resolveRevisions } from './resolve-revisions.js';
 import { snapshotWorkingTree } from './snapshot-working-tree.js';
@@ -37,6 +41,14 @@ export interface LocalPlanOptions {
   extraArgs?: string[];
   /** `none` with `--no-sandbox`. */
   sandbox: 'auto' | 'none';
+  /** Whether the steps may reach the network (providers, modules, a remote backend); `--no-network`: false. */
+  network: boolean;
+  /** `--pass-env` names and globs; sluice.yaml's `local.pass_env` is added to them. */
+  passEnv: readonly string[];
+  /** `--mount` paths, shown read-only to the steps. */
+  mounts: readonly string[];
+  /** The developer's environment: where passed variables' values come from. */
+  env: NodeJS.ProcessEnv;
   /** Aborting cancels the running plans (their process trees are killed). */
   signal: AbortSignal;
   /** Shared provider cache (TF_PLUGIN_CACHE_DIR), kept between runs. */
@@ -57,7 +69,16 @@ export interface LocalPlanOptions {
 export type LocalPlanOutcome =
   | { kind: 'config-error'; file: string; issues: ConfigIssue[] }
   | { kind: 'nothing-to-plan'; message: string }
-  | { kind: 'planned'; markdown: string; results: ProjectPlanResult[]; cancelled: boolean };
+  | {
+      kind: 'planned';
+      markdown: string;
+      view: PlanView;
+      results: ProjectPlanResult[];
+      cancelled: boolean;
+      /** What the steps were given from the developer's machine: variable names and mounted paths. */
+      passed: { env: string[]; mounts: string[] };
+      network: boolean;
+    };
 
 /** Comments have a size limit; a terminal does not. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
@@ -109,10 +130,18 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       };
     }
 
+    const passed = resolvePassEnv(
+      [...options.passEnv, ...(repoConfig.config?.local?.passEnv ?? [])],
+      options.env,
+    );
+    const mounts = await resolveMounts(options.mounts, options.cwd, revisions.root);
+    for (const line of passedNotices(passed, mounts)) options.notice(line);
     const sandbox = await createSandbox({
       mode: options.sandbox,
-      network: true,
-      readOnlyPaths: [],
+      // Said here, not left to the sandbox's default: a local plan usually needs providers, modules
+      // and a remote backend, and --no-network turns that off.
+      network: options.network,
+      readOnlyPaths: mounts.map((m) => m.path),
       // The user's checkout stays out of reach: plans see (and write) only the copy.
       hide: [revisions.root],
     });
@@ -155,6 +184,7 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
         if (!chosen.ok) return notPlanned('tool', chosen.message);
         const artifactDir = join(scratch, 'artifacts', String(index));
         await mkdir(artifactDir, { recursive: true });
+        await linkMountsIntoHome(stepHome(artifactDir), mounts);
         const { result } = await planProject({
           project,
           checkoutDir: tree,
@@ -168,6 +198,10 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
           extraArgs: options.extraArgs,
           steps: workflow.workflow.plan,
           facts,
+          // The developer's own variables, by name, read from their environment; values whose names
+          // say they are secret are masked in everything shown.
+          sandboxRules: { network: options.network, planEnv: passed.names, applyEnv: [] },
+          serverEnv: options.env,
         });
         progress.finish(result);
         return result;
@@ -182,8 +216,9 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       commandHint: 'sluice plan',
       // No forge, and no locks, so the view never names a pull request here.
       changeRequest: GENERIC_CHANGE_REQUEST,
-      note: localNote(revisions, changes.dirty),
+      note: localNote(revisions, changes.dirty, passed.names, mounts),
     });
+    view.nextSteps = localNextSteps(results);
     const parts = await renderPlanComment(view, {
       maxLength: UNLIMITED,
       marker: '',
@@ -191,18 +226,41 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
     });
     // No marker: the comment starts at its headline.
     const markdown = parts.join('\n').replace(/^\n+/, '');
-    return { kind: 'planned', markdown, results, cancelled: options.signal.aborted };
+    return {
+      kind: 'planned',
+      markdown,
+      view,
+      results,
+      cancelled: options.signal.aborted,
+      passed: { env: passed.names, mounts: mounts.map((m) => m.shown) },
+      network: options.network,
+    };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-/** Says what was planned, since no pull request does: the branch, the base, and uncommitted changes. */
-function localNote(revisions: LocalRevisions, dirty: boolean): string {
+/**
+ * Says what was planned, since no pull request does: the branch, the base, uncommitted changes, and
+ * what the steps were given from this machine (names only).
+ */
+function localNote(
+  revisions: LocalRevisions,
+  dirty: boolean,
+  env: readonly string[],
+  mounts: readonly Mount[],
+): string {
   const head = revisions.branch ? `${codeSpan(revisions.branch)} at ` : '';
   const commit = `${head}${codeSpan(short(revisions.headSha))}`;
   const what = dirty ? `the working tree (${commit} plus uncommitted changes)` : commit;
-  return `Local plan of ${what}, compared with ${codeSpan(revisions.base.ref)} (merge base ${codeSpan(short(revisions.mergeBase))}).`;
+  const given = [
+    ...(env.length > 0 ? [`Passed from your environment: ${env.map(codeSpan).join(', ')}.`] : []),
+    ...(mounts.length > 0 ? [`Mounted read-only: ${mounts.map((m) => codeSpan(m.shown)).join(', ')}.`] : []),
+  ];
+  return [
+    `Local plan of ${what}, compared with ${codeSpan(revisions.base.ref)} (merge base ${codeSpan(short(revisions.mergeBase))}).`,
+    ...given,
+  ].join(' ');
 }
 
 function short(sha: string): string {

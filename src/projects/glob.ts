@@ -1,69 +1,25 @@
+import picomatch from 'picomatch';
+
 /**
- * Globs for `when_modified`, matched against repo-relative POSIX paths: `*` and `?` stay within one
- * segment, `**` spans any number of segments (none included), `[abc]`/`[!abc]` are classes and
- * `{a,b}` alternatives. Dots are not special.
+ * How Sluice reads `when_modified` and `permissions.projects[].match` globs, as Atlantis documents
+ * them (".dockerignore syntax"): matched against repo-relative POSIX paths, `*` and `?` stay within
+ * one segment, `**` spans any number of segments (none included), `[abc]`/`[!abc]` are classes; dots
+ * are not special. `{a,b}` alternatives work too. Extglobs (`+(…)`, `@(…)`) are off, so parentheses
+ * and `+` are plain characters, as in a file name.
  */
+const OPTIONS: picomatch.PicomatchOptions = { dot: true, noextglob: true };
+
 export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${translate(glob)}$`);
+  return picomatch.makeRe(posixGlob(glob), OPTIONS);
 }
 
-function translate(glob: string): string {
-  let out = '';
-  let i = 0;
-  while (i < glob.length) {
-    const c = glob[i] as string;
-    if (c === '*' && glob[i + 1] === '*') {
-      const atStart = i === 0 || glob[i - 1] === '/';
-      const atEnd = i + 2 === glob.length || glob[i + 2] === '/';
-      if (atStart && atEnd) {
-        if (i + 2 === glob.length) {
-          out += '.*';
-          i += 2;
-        } else {
-          out += '(?:[^/]*/)*'; // "**/" matches zero or more whole segments.
-          i += 3;
-        }
-        continue;
-      }
-      out += '[^/]*';
-      i += 2;
-    } else if (c === '*') {
-      out += '[^/]*';
-      i++;
-    } else if (c === '?') {
-      out += '[^/]';
-      i++;
-    } else if (c === '[') {
-      const close = glob.indexOf(']', i + 2);
-      if (close === -1) {
-        out += '\\[';
-        i++;
-        continue;
-      }
-      let body = glob.slice(i + 1, close);
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      out += `[${body.replace(/\\/g, '\\\\')}]`;
-      i = close + 1;
-    } else if (c === '{') {
-      const close = glob.indexOf('}', i);
-      if (close === -1) {
-        out += '\\{';
-        i++;
-        continue;
-      }
-      const options = glob.slice(i + 1, close).split(',');
-      out += `(?:${options.map(translate).join('|')})`;
-      i = close + 1;
-    } else {
-      out += c.replace(/[.+^$()|\\/]/g, '\\$&');
-      i++;
-    }
-  }
-  return out;
+/** picomatch reads `[!…]` as a literal `!` and `(…)` as a group; .dockerignore means `[^…]` and `(`. */
+function posixGlob(glob: string): string {
+  return glob.replace(/\[!/g, '[^').replace(/[()]/g, '\\$&');
 }
 
 export interface PathRule {
-  regex: RegExp;
+  matches: (path: string) => boolean;
   negated: boolean;
 }
 
@@ -73,14 +29,26 @@ export function compileRules(patterns: readonly string[], resolve: (pattern: str
   for (const pattern of patterns) {
     const negated = pattern.startsWith('!');
     const resolved = resolve(negated ? pattern.slice(1) : pattern);
-    if (resolved !== undefined) rules.push({ regex: globToRegExp(resolved), negated });
+    if (resolved !== undefined) rules.push({ matches: picomatch(posixGlob(resolved), OPTIONS), negated });
   }
   return rules;
 }
 
-/** As in .dockerignore (and Atlantis): the last rule that matches decides. */
+/**
+ * As in .dockerignore (and Atlantis): a rule matches a path when it matches the path or one of its
+ * folders (`modules` covers `modules/vpc/main.tf`), and the last rule that matches decides.
+ */
 export function matchesRules(rules: readonly PathRule[], path: string): boolean {
+  const candidates = [path, ...parents(path)];
   let matched = false;
-  for (const rule of rules) if (rule.regex.test(path)) matched = !rule.negated;
+  for (const rule of rules)
+    if (candidates.some((candidate) => rule.matches(candidate))) matched = !rule.negated;
   return matched;
+}
+
+/** `a/b/c.tf` → `a/b`, `a`. */
+function parents(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) out.push(path.slice(0, i));
+  return out;
 }

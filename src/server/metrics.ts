@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobQueue } from '../queue/types.js';
+import { SLUICE_VERSION } from '../version.js';
 
 export interface Metrics {
   registry: Registry;
@@ -8,9 +9,20 @@ export interface Metrics {
   jobSeconds: Histogram<'kind'>;
 }
 
+/**
+ * Every metric a Sluice process exposes on /metrics (the server on PORT, a worker on
+ * SLUICE_METRICS_PORT), listed in docs/metrics.md. Node's own (process_*, nodejs_*) keep their standard
+ * names, so the usual Node.js dashboards work; Sluice's carry the `sluice_` prefix and their unit.
+ */
 export function createMetrics(queue?: JobQueue): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'sluice_build_info',
+    help: 'Always 1; the version label says which Sluice this process runs.',
+    labelNames: ['version'],
+    registers: [registry],
+  }).set({ version: SLUICE_VERSION }, 1);
   const webhooks = new Counter({
     name: 'sluice_webhooks_total',
     help: 'Webhook deliveries by outcome (enqueued, duplicate, ignored, stale, rejected).',

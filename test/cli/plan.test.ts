@@ -131,6 +131,15 @@ describe('sluice plan on a local checkout (real git, real OpenTofu)', () => {
     );
   });
 
+  it('answers --format json with no projects when there is nothing to plan', async () => {
+    await origin.commit('feature', { 'docs/README.md': '# Infrastructure\n' });
+
+    const { code, stdout } = await plan(['--format', 'json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, projects: [], passedEnv: [] });
+  });
+
   it('plans a project picked with -d even when it did not change', async () => {
     await origin.commit('feature', { 'docs/README.md': '# Infrastructure\n' });
 
@@ -142,7 +151,7 @@ describe('sluice plan on a local checkout (real git, real OpenTofu)', () => {
   });
 
   it.each([
-    [['--bogus'], "Unknown option '--bogus'"],
+    [['--bogus'], "error: unknown option '--bogus'"],
     [['stray'], 'unexpected argument "stray"'],
     [['-d', '../elsewhere'], 'points outside the repository'],
     [['-p', 'app', '-d', 'envs/prod'], 'cannot be combined with `-d` or `-w`'],
@@ -153,7 +162,8 @@ describe('sluice plan on a local checkout (real git, real OpenTofu)', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain(message);
-    expect(stderr).toContain('Usage: sluice plan [--base <ref>]');
+    expect(stderr).toContain('(run `sluice plan --help` for usage)');
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('exits 2 for a base that does not exist, or outside a repository', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { SluiceError } from '../../errors.js';
 import type { AcceptDelivery } from '../../server/accept-delivery.js';
+import { deliveryLogFields } from '../../server/delivery-log-fields.js';
 import { GITHUB, mapGithubWebhook } from './map-webhook.js';
 import { verifyGithubSignature } from './verify-signature.js';
 
@@ -61,7 +62,13 @@ export const githubWebhookRoute: FastifyPluginAsync<GithubWebhookRouteOptions> =
     const event = mapGithubWebhook(name, payload as Parameters<typeof mapGithubWebhook>[1]);
     const result = await options.accept({ id, forge: GITHUB, name, event });
     request.log.info(
-      { deliveryId: id, event: name, outcome: result.outcome, jobId: result.jobId },
+      {
+        deliveryId: id,
+        event: name,
+        ...deliveryLogFields(event),
+        outcome: result.outcome,
+        jobId: result.jobId,
+      },
       'webhook',
     );
     return reply.code(result.outcome === 'enqueued' ? 202 : 200).send(result);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../errors.js';
 import type { AcceptDelivery } from '../../server/accept-delivery.js';
+import { deliveryLogFields } from '../../server/delivery-log-fields.js';
 import { GITLAB, mapGitlabWebhook } from './map-webhook.js';
 import { verifyGitlabSignature, verifyGitlabToken } from './verify-token.js';
 
@@ -81,7 +82,13 @@ export const gitlabWebhookRoute: FastifyPluginAsync<GitlabWebhookRouteOptions> =
     const event = mapGitlabWebhook(name, payload, { botUserId });
     const result = await options.accept({ id, forge: GITLAB, name, event });
     request.log.info(
-      { deliveryId: id, event: name, outcome: result.outcome, jobId: result.jobId },
+      {
+        deliveryId: id,
+        event: name,
+        ...deliveryLogFields(event),
+        outcome: result.outcome,
+        jobId: result.jobId,
+      },
       'webhook',
     );
     return reply.code(result.outcome === 'enqueued' ? 202 : 200).send(result);

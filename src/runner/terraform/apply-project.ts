@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withLogContext } from '../../log-context.js';
 import { makeServerDir, writeNewFile } from '../safe-write.js';
 import type { ProjectPlanResult } from '../types.js';
 import { missingDirError, type ProjectStageOptions, runProjectStage } from './project-stage.js';
@@ -31,7 +32,12 @@ const STALE_PLAN = /Saved plan is stale/i;
  * the stage has none), the workspace, then its steps; the default is init → workspace → apply. Never
  * plans anew, so nothing unreviewed runs.
  */
-export async function applyProject(options: ApplyProjectOptions): Promise<ApplyProjectOutcome> {
+/** {@link applyProjectInProject}, with the project named on every log line it writes. */
+export function applyProject(options: ApplyProjectOptions): Promise<ApplyProjectOutcome> {
+  return withLogContext({ project: options.project.name }, () => applyProjectInProject(options));
+}
+
+async function applyProjectInProject(options: ApplyProjectOptions): Promise<ApplyProjectOutcome> {
   const started = Date.now();
   const { project } = options;
   await mkdir(options.artifactDir, { recursive: true });

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withLogContext } from '../../log-context.js';
 import { readRegularFile } from '../read-regular-file.js';
 import { makeServerDir } from '../safe-write.js';
 import type { ProjectPlanResult, StepResult } from '../types.js';
@@ -32,7 +33,12 @@ export interface PlanProjectOutcome {
  * step saves the plan file and is followed by `show -json` (what the summary and apply use); the plan
  * text shown is a `show` step's output when the workflow has one, else the reviewable part of `plan`'s.
  */
-export async function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
+/** {@link planProjectInProject}, with the project named on every log line it writes. */
+export function planProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
+  return withLogContext({ project: options.project.name }, () => planProjectInProject(options));
+}
+
+async function planProjectInProject(options: PlanProjectOptions): Promise<PlanProjectOutcome> {
   const { project, tool } = options;
   const started = Date.now();
   const toolRef = { name: tool.name, version: tool.version };

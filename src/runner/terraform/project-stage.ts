@@ -53,6 +53,11 @@ export function missingDirError(dir: string): NonNullable<ProjectPlanResult['err
   return { step: 'checkout', message: `The directory \`${dir}\` is not in this commit.`, output: '' };
 }
 
+/** The steps' HOME: an empty folder of the project's own, next to its plan file. */
+export function stepHome(artifactDir: string): string {
+  return join(artifactDir, 'home');
+}
+
 /**
  * Runs one stage of the project's workflow in its folder: steps in the sandbox with the stage's
  * variables and masking. Undefined when the folder is not in the checkout.
@@ -73,7 +78,7 @@ export async function runProjectStage(
   const { project } = options;
   const projectDir = await insideCheckout(options.checkoutDir, project.dir);
   if (!projectDir) return undefined;
-  const home = join(options.artifactDir, 'home');
+  const home = stepHome(options.artifactDir);
   await mkdir(home, { recursive: true });
   const mirror = options.providerCacheDir;
   await ensureMirror(mirror);

@@ -63,4 +63,6 @@ describe('fenceFor', () => {
 
 it('stripAnsi removes colour codes', () => {
   expect(stripAnsi('\u001b[1m\u001b[31mError:\u001b[0m bad')).toBe('Error: bad');
+  // An OSC 8 hyperlink, as newer tools print around addresses and URLs.
+  expect(stripAnsi('see \u001b]8;;https://x.test\u0007docs\u001b]8;;\u0007.')).toBe('see docs.');
 });

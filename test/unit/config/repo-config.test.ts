@@ -37,10 +37,17 @@ const invalid: Array<[string, string, string[]]> = [
     ['sluice.yaml:2:1 Unknown key `projcts` at the top level. Did you mean `projects`?'],
   ],
   [
+    'a local.pass_env entry that is no variable name',
+    'version: 1\nlocal:\n  pass_env: [AWS_PROFILE, "TF VAR"]\n',
+    [
+      'sluice.yaml:3:27 `local.pass_env[1]` must be an environment variable name or a glob of names, e.g. `AWS_PROFILE` or `TF_VAR_*`, not the text "TF VAR".',
+    ],
+  ],
+  [
     'an unknown key with nothing close',
     'version: 1\nfoo: 1\n',
     [
-      'sluice.yaml:2:1 Unknown key `foo` at the top level. Allowed: `version`, `projects`, `workflows`, `parallel_plan`, `parallel_apply`, `automerge`, `lock_mode`.',
+      'sluice.yaml:2:1 Unknown key `foo` at the top level. Allowed: `version`, `projects`, `workflows`, `parallel_plan`, `parallel_apply`, `automerge`, `lock_mode`, `local`.',
     ],
   ],
   [

@@ -19,9 +19,39 @@ describe('unifiedDiff', () => {
     expect(unifiedDiff(a, b)).toBe(diff);
   });
 
-  it('declines texts too large to compare', () => {
-    const big = Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n');
-    expect(unifiedDiff(big, `${big}\nmore`)).toBeUndefined();
+  it('diffs a 5,000-line model in well under a second, showing only the changed lines', () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `  , column_${i} as c${i}`);
+    const changed = [...lines];
+    changed[1234] = '  , renamed as c1234';
+    changed.splice(4000, 0, '  , added as new_column');
+    const started = performance.now();
+
+    const diff = unifiedDiff(lines.join('\n'), changed.join('\n'));
+
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(diff).toBe(
+      [
+        '@@ -1232,7 +1232,7 @@',
+        ...lines.slice(1231, 1234).map((l) => ` ${l}`),
+        '-  , column_1234 as c1234',
+        '+  , renamed as c1234',
+        ...lines.slice(1235, 1238).map((l) => ` ${l}`),
+        '@@ -3998,6 +3998,7 @@',
+        ...lines.slice(3997, 4000).map((l) => ` ${l}`),
+        '+  , added as new_column',
+        ...lines.slice(4000, 4003).map((l) => ` ${l}`),
+      ].join('\n'),
+    );
+  });
+
+  it('declines texts too different to compare', () => {
+    const a = Array.from({ length: 30_000 }, (_, i) => `a ${i}`).join('\n');
+    const b = Array.from({ length: 30_000 }, (_, i) => `b ${i}`).join('\n');
+    expect(unifiedDiff(a, b)).toBeUndefined();
+  });
+
+  it('treats CRLF line endings and a missing final newline as no change', () => {
+    expect(unifiedDiff('a\r\nb\r\n', 'a\nb')).toBe('');
   });
 });
 

@@ -36,4 +36,19 @@ describe('matchesRules', () => {
     expect(matchesRules(rules, 'docs/a.md')).toBe(false);
     expect(matchesRules(rules, 'docs/keep.md')).toBe(true);
   });
+
+  it('matches a file under a folder the pattern names, as .dockerignore does', () => {
+    const rules = compileRules(['modules', '*.tf', '!modules/legacy'], (p) => p);
+    expect(matchesRules(rules, 'modules/vpc/main.tf')).toBe(true);
+    expect(matchesRules(rules, 'modules/legacy/main.tf')).toBe(false);
+    expect(matchesRules(rules, 'modules.md')).toBe(false);
+    expect(matchesRules(rules, 'main.tf')).toBe(true);
+    expect(matchesRules(rules, 'sub/main.tf')).toBe(false);
+  });
+
+  it('treats dot files and dot folders like any other', () => {
+    const rules = compileRules(['**/*.hcl'], (p) => p);
+    expect(matchesRules(rules, '.config/x.hcl')).toBe(true);
+    expect(matchesRules(rules, 'env/.terraform.lock.hcl')).toBe(true);
+  });
 });
