@@ -11,7 +11,7 @@ async function registered() {
   metrics.jobs.inc({ kind: 'plan', outcome: 'planned' });
   metrics.webhooks.inc({ outcome: 'enqueued' });
   metrics.jobSeconds.observe({ kind: 'plan' }, 3);
-  return new Map((await metrics.registry.getMetricsAsJSON()).map((m) => [m.name, m.type as string]));
+  return new Map((await metrics.registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
 }
 
 /** docs/metrics.md's table rows: `| \`name\` | type | labels | meaning |`. */
