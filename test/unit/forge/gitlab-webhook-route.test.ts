@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/forge/events.js';
@@ -86,6 +86,8 @@ describe('GitLab webhook route', () => {
         forge: 'gitlab',
         name: 'Merge Request Hook',
         event: expect.objectContaining({ kind: 'pull_request.updated', reason: 'opened' }),
+        // The body's SHA-256: a replay of the same bytes under a new key is a duplicate.
+        bodyHash: createHash('sha256').update(signed.body).digest('hex'),
       },
     ]);
   });
