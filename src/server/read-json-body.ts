@@ -26,6 +26,19 @@ export function checkJsonContentType(header: string | string[] | undefined, hint
   );
 }
 
+/**
+ * Forges send webhook bodies uncompressed; a Content-Encoding other than identity means something in
+ * between changed the bytes (and the signature was made over others). 415, with `hint`.
+ */
+export function checkContentEncoding(header: string | string[] | undefined, hint: string): void {
+  const value = typeof header === 'string' ? header.trim().toLowerCase() : '';
+  if (value === '' || value === 'identity') return;
+  throw new SluiceError(
+    'WEBHOOK_UNSUPPORTED_MEDIA',
+    `content encoding "${value.slice(0, 50)}" is not supported (bodies are read as sent): ${hint}`,
+  );
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -355,6 +355,10 @@ function headerMutation(keys: ForgeKeys, random: () => number, base: Base): Forg
         h['content-type'] = pick(random, types);
       }),
     () =>
+      change('gzip content-encoding', (h) => {
+        h['content-encoding'] = 'gzip';
+      }),
+    () =>
       change('no content-type', (h) => {
         delete h['content-type'];
       }),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { SluiceError } from '../../errors.js';
 import type { AcceptDelivery } from '../../server/accept-delivery.js';
-import { checkJsonContentType, readJsonObject } from '../../server/read-json-body.js';
+import { checkContentEncoding, checkJsonContentType, readJsonObject } from '../../server/read-json-body.js';
 import { GITHUB, mapGithubWebhook } from './map-webhook.js';
 import { verifyGithubSignature } from './verify-signature.js';
 
@@ -63,6 +63,7 @@ export const githubWebhookRoute: FastifyPluginAsync<GithubWebhookRouteOptions> =
       );
     }
     checkJsonContentType(request.headers['content-type'], CONTENT_TYPE_HINT);
+    checkContentEncoding(request.headers['content-encoding'], CONTENT_TYPE_HINT);
     const payload = readJsonObject(body);
     const event = mapGithubWebhook(name, payload);
     // GitHub signs the body only, not the delivery id: the body's hash is what a replay cannot change.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../errors.js';
 import type { AcceptDelivery } from '../../server/accept-delivery.js';
-import { checkJsonContentType, readJsonObject } from '../../server/read-json-body.js';
+import { checkContentEncoding, checkJsonContentType, readJsonObject } from '../../server/read-json-body.js';
 import { GITLAB, mapGitlabWebhook } from './map-webhook.js';
 import { verifyGitlabSignature, verifyGitlabToken } from './verify-token.js';
 
@@ -19,6 +19,9 @@ export interface GitlabWebhookRouteOptions {
   /** Unix seconds; tests move the clock. */
   now?: () => number;
 }
+
+/** GitLab's delivery ids are UUIDs; anything else would only be a key to pollute the delivery log with. */
+const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const CONTENT_TYPE_HINT = 'GitLab sends application/json; check what sits between GitLab and Sluice.';
 
@@ -77,7 +80,14 @@ export const gitlabWebhookRoute: FastifyPluginAsync<GitlabWebhookRouteOptions> =
         'X-Gitlab-Event and Idempotency-Key (or X-Gitlab-Event-UUID) headers are required.',
       );
     }
+    if (!DELIVERY_ID.test(id) || name.length > 64) {
+      throw new SluiceError(
+        'WEBHOOK_HEADERS_MISSING',
+        'the delivery id (Idempotency-Key, X-Gitlab-Event-UUID or webhook-id) must be a UUID, and X-Gitlab-Event an event name.',
+      );
+    }
     checkJsonContentType(request.headers['content-type'], CONTENT_TYPE_HINT);
+    checkContentEncoding(request.headers['content-encoding'], CONTENT_TYPE_HINT);
     const payload = readJsonObject(body);
     const botUserId = name === 'Note Hook' ? await botUser(options) : undefined;
     const event = mapGitlabWebhook(name, payload, { botUserId });

@@ -192,11 +192,13 @@ describe('GitHub webhook route', () => {
     ['application/x-www-form-urlencoded', 415],
     ['application/json', 202],
     ['application/json; charset=utf-8', 202],
+    ['gzip-encoded', 415],
     ['Application/JSON; Charset="UTF-8"', 202],
   ])('content type %s: %i', async (type, status) => {
     const { post } = await start();
     const signed = signDelivery(SECRET, 'pull_request', events.pull_request?.() ?? {});
-    signed.headers['content-type'] = type;
+    if (type === 'gzip-encoded') signed.headers['content-encoding'] = 'gzip';
+    else signed.headers['content-type'] = type;
     const res = await post(signed.headers, signed.body);
     expect(res.statusCode).toBe(status);
     if (status === 415) {
