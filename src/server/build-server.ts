@@ -42,6 +42,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status === 413) {
       options.metrics.webhooks.inc({ outcome });
+      request.log.warn({ code: 'WEBHOOK_PAYLOAD_TOO_LARGE', url: request.url }, 'request body too large');
       return reply.code(413).send({
         error: 'WEBHOOK_PAYLOAD_TOO_LARGE',
         message: 'the request body is larger than SLUICE_WEBHOOK_MAX_BYTES allows.',
@@ -49,6 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     if (status < 500) {
       options.metrics.webhooks.inc({ outcome });
+      request.log.warn({ code: 'BAD_REQUEST', url: request.url, status }, (error as Error).message);
       return reply.code(status).send({ error: 'BAD_REQUEST', message: (error as Error).message });
     }
     request.log.error({ err: error }, 'request failed');

@@ -96,6 +96,10 @@ describe.each(matrix)('malformed deliveries: %s backend, %s', (backend, forge) =
     const statuses = new Set(answers.map((a) => a.status));
     if (deliveries.length >= 400)
       for (const status of [400, 401, 413, 415]) expect(statuses).toContain(status);
+    // Each refusal is logged with its code.
+    expect(
+      h.logs.filter((line) => /"code":"(WEBHOOK_[A-Z_]+|BAD_REQUEST)"/.test(line)).length,
+    ).toBeGreaterThanOrEqual(answers.length);
     // A field's refusal names the field.
     const field = answers.find((a) => a.label.includes('head.sha') || a.label.includes('last_commit.id'));
     if (field) expect(field.message).toMatch(/(head\.sha|last_commit\.id): /);
