@@ -83,7 +83,7 @@ function acceptor({
   replayWindowMs: number;
 }): AcceptDelivery {
   return async (delivery) => {
-    const mapped = toJob(delivery, appName);
+    const mapped = readJob(delivery, appName);
     if (!mapped) return { outcome: 'ignored' };
     // Refused before anything is stored: a job a worker would refuse never claims, advances or cancels.
     const job = checkJob(mapped);
@@ -114,6 +114,18 @@ function acceptor({
       throw unavailable(error, logger, delivery);
     }
   };
+}
+
+/** toJob, with a comment the command parser cannot read refused as a 400, never a 500. */
+function readJob(delivery: Delivery, appName: string): Job | undefined {
+  try {
+    return toJob(delivery, appName);
+  } catch (error) {
+    throw new SluiceError(
+      'WEBHOOK_PAYLOAD_MALFORMED',
+      `the ${delivery.name} delivery could not be read as a command (${(error as Error).message.slice(0, 100)}).`,
+    );
+  }
 }
 
 /** What a delivery asks the workers to do, if anything. Pure and cheap: no forge calls here. */

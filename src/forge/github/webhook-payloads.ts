@@ -52,7 +52,12 @@ export const IssueCommentPayload = z.object({
   installation: Installation.optional(),
   repository: Repository,
   issue: z.object({ number: Id, pull_request: z.object({}).optional() }),
-  comment: z.object({ id: Id, body: z.string(), user: Account.nullable() }),
+  // GitHub takes comments of up to 65,536 characters (up to twice as many UTF-16 units).
+  comment: z.object({
+    id: Id,
+    body: z.string().max(131_072, { error: 'longer than GitHub allows a comment to be' }),
+    user: Account.nullable(),
+  }),
 });
 
 export const PushPayload = z.object({

@@ -43,7 +43,8 @@ const NoteHook = z.object({
   project: Project,
   object_attributes: z.object({
     id: Id,
-    note: z.string(),
+    // GitLab takes notes of up to 1,000,000 characters (up to twice as many UTF-16 units).
+    note: z.string().max(2_000_000, { error: 'longer than GitLab allows a note to be' }),
     noteable_type: z.string(),
     system: z.boolean().nullish(),
     action: z.string().nullish(),

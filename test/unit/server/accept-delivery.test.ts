@@ -99,4 +99,32 @@ describe('the delivery acceptor', () => {
     expect(jobs).toHaveLength(1);
     await store.close();
   });
+
+  it('refuses a comment the command parser cannot read with a 400, not a 500', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const { queue, jobs } = flakyQueue();
+    const accept = createDeliveryAcceptor({
+      store,
+      queue,
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics(),
+      appName: 'sluice',
+    });
+    const huge: Delivery = {
+      id: 'c1',
+      forge: 'github',
+      name: 'issue_comment',
+      event: {
+        kind: 'comment.created',
+        pr: { repo, number: 7 },
+        commentId: '1',
+        author: 'dev',
+        // One 20-million-character word overflows the shell-word parser's regular expression.
+        body: `sluice ${'x'.repeat(20_000_000)}`,
+      },
+    };
+    await expect(accept(huge)).rejects.toMatchObject({ code: 'WEBHOOK_PAYLOAD_MALFORMED', status: 400 });
+    expect(jobs).toEqual([]);
+    await store.close();
+  });
 });
