@@ -36,8 +36,14 @@ export function createDeliveryAcceptor(deps: {
   appName: string;
   /** How long a delivery id and a signed body count as seen (SLUICE_REPLAY_WINDOW_HOURS). */
   replayWindowMs?: number;
+  /** Epoch milliseconds; tests move the clock. */
+  now?: () => number;
 }): AcceptDelivery {
-  const accept = acceptor({ ...deps, replayWindowMs: deps.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS });
+  const accept = acceptor({
+    ...deps,
+    replayWindowMs: deps.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS,
+    now: deps.now ?? Date.now,
+  });
   return async (delivery) => {
     const result = await accept(delivery);
     deps.metrics.webhooks.inc({ outcome: result.outcome });
@@ -75,16 +81,19 @@ function acceptor({
   appName,
   logger,
   replayWindowMs,
+  now,
 }: {
   store: Store;
   queue: JobQueue;
   appName: string;
   logger: Logger;
   replayWindowMs: number;
+  now: () => number;
 }): AcceptDelivery {
   return async (delivery) => {
     const mapped = readJob(delivery, appName);
     if (!mapped) return { outcome: 'ignored' };
+    checkUpdatedAt(delivery.event, now());
     // Refused before anything is stored: a job a worker would refuse never claims, advances or cancels.
     const job = checkJob(mapped);
     const keys = claimKeys(delivery);
@@ -114,6 +123,22 @@ function acceptor({
       throw unavailable(error, logger, delivery);
     }
   };
+}
+
+/** How far ahead of the server's clock a forge's `updated_at` may be (clock skew), and no further. */
+export const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
+
+/**
+ * A PR's newest head is the one with the latest `updated_at`: a delivery dated in the future (year
+ * 9999) would make every real push after it count as older, so the PR would never be planned again.
+ */
+function checkUpdatedAt(event: ForgeEvent | undefined, now: number): void {
+  if (!event || !('updatedAt' in event)) return;
+  if (Date.parse(event.updatedAt) <= now + MAX_CLOCK_SKEW_MS) return;
+  throw new SluiceError(
+    'WEBHOOK_PAYLOAD_MALFORMED',
+    `the pull request's updated_at (${event.updatedAt.slice(0, 40)}) is more than a day ahead of Sluice's clock: a forge does not send that; if Sluice's clock is wrong, fix it.`,
+  );
 }
 
 /** toJob, with a comment the command parser cannot read refused as a 400, never a 500. */

@@ -74,7 +74,7 @@ const WRONG: Record<Kind, unknown[]> = {
   string: [42, true, {}, ['x'], DEEP],
   name: ['', 42, true, {}, ['x'], DEEP],
   bool: ['true', 1, {}, [], DEEP],
-  time: ['yesterday', '', 1_700_000_000, {}, [], DEEP],
+  time: ['yesterday', '', '2999-01-01T00:00:00Z', 1_700_000_000, {}, [], DEEP],
   object: ['x', 42, true, [], DEEP],
   literal: ['something_else', 42, {}, DEEP],
 };

@@ -127,4 +127,37 @@ describe('the delivery acceptor', () => {
     expect(jobs).toEqual([]);
     await store.close();
   });
+
+  it('refuses a pull request dated more than a day ahead, so it cannot make every real push look older', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    const { queue, jobs, state } = flakyQueue();
+    state.down = false;
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const accept = createDeliveryAcceptor({
+      store,
+      queue,
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics(),
+      appName: 'sluice',
+      now: () => now,
+    });
+    const dated = (id: string, updatedAt: string, sha: string): Delivery => {
+      const d = delivery(id, sha, id);
+      return {
+        ...d,
+        event: { ...(d.event as Extract<Delivery['event'], { kind: 'pull_request.updated' }>), updatedAt },
+      };
+    };
+    await expect(accept(dated('far', '9999-12-31T23:59:59Z', 'f'.repeat(40)))).rejects.toMatchObject({
+      code: 'WEBHOOK_PAYLOAD_MALFORMED',
+      message: expect.stringContaining('more than a day ahead'),
+    });
+    expect(await store.heads.latest('github/1/pr/7')).toBeUndefined();
+    // Within the skew: a forge whose clock runs an hour ahead is fine.
+    expect(await accept(dated('near', '2026-01-01T01:00:00Z', 'a'.repeat(40)))).toMatchObject({
+      outcome: 'enqueued',
+    });
+    expect(jobs).toHaveLength(1);
+    await store.close();
+  });
 });
