@@ -62,7 +62,14 @@ export async function startSluice(
 
   const forges: Forge[] = [];
   const webhooks: WebhookPlugin[] = [];
-  const accept = createDeliveryAcceptor({ store, queue, logger, metrics, appName: settings.appName });
+  const accept = createDeliveryAcceptor({
+    store,
+    queue,
+    logger,
+    metrics,
+    appName: settings.appName,
+    replayWindowMs: settings.replayWindowMs,
+  });
   if (settings.github) {
     forges.push(createGitHubForge(settings.github, logger));
     webhooks.push({

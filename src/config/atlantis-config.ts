@@ -261,7 +261,7 @@ export function parseAtlantisConfig(
 ): RepoConfigResult {
   const parsed = parseYamlConfig(text, file, {
     schema: AtlantisConfigSchema,
-    emptyMessage: 'The file is empty; it needs at least `version: 3`.',
+    needs: 'at least `version: 3`',
   });
   if (!parsed.ok) return parsed;
   const config = toRepoConfig(parsed.data);

@@ -33,6 +33,8 @@ const EnvSchema = z.object({
     .int()
     .positive()
     .default(25 * 1024 * 1024),
+  /** How long a webhook's delivery id and signed body count as seen: a replay within it is a duplicate. */
+  SLUICE_REPLAY_WINDOW_HOURS: z.coerce.number().int().positive().default(168),
   SLUICE_PUBLIC_URL: z.string().url().optional(),
   GITLAB_URL: z.string().url().default('https://gitlab.com'),
   GITLAB_TOKEN: z.string().min(1).optional(),
@@ -103,6 +105,8 @@ export interface Settings {
   parallelPlans: number;
   templatesDir?: string;
   webhookMaxBytes: number;
+  /** How long a delivery id and a signed body count as seen (replays within it are duplicates). */
+  replayWindowMs: number;
   publicUrl?: string;
   github?: GithubSettings;
   gitlab?: GitlabSettings;
@@ -188,6 +192,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     parallelPlans: e.SLUICE_PARALLEL_PLANS,
     templatesDir: e.SLUICE_TEMPLATES_DIR ? resolve(e.SLUICE_TEMPLATES_DIR) : undefined,
     webhookMaxBytes: e.SLUICE_WEBHOOK_MAX_BYTES,
+    replayWindowMs: e.SLUICE_REPLAY_WINDOW_HOURS * 3_600_000,
     publicUrl: e.SLUICE_PUBLIC_URL,
     appName: e.SLUICE_APP_NAME,
     reconcileMs: e.SLUICE_RECONCILE_MINUTES * 60_000,

@@ -320,7 +320,7 @@ export function parseRepoConfig(
 ): RepoConfigResult {
   const parsed = parseYamlConfig(text, file, {
     schema: RepoConfigSchema,
-    emptyMessage: 'The file is empty; it needs at least `version: 1`.',
+    needs: 'at least `version: 1`',
   });
   if (!parsed.ok) return parsed;
   const config = toRepoConfig(parsed.data);

@@ -284,7 +284,7 @@ function atlantisRegex(id: string): string | undefined {
 export function parseServerConfig(text: string, file: string): ServerConfigResult {
   const parsed = parseYamlConfig(text, file, {
     schema: ServerConfigSchema,
-    emptyMessage: 'The file is empty; it needs at least `version: 1`.',
+    needs: 'at least `version: 1`',
   });
   if (!parsed.ok) return parsed;
   const base = dirname(resolve(file));

@@ -11,6 +11,7 @@ import {
   typeName,
 } from './config-text.js';
 import { didYouMean } from './did-you-mean.js';
+import { depthMessage, positionAt, sizeMessage, tooDeepAt } from './yaml-limits.js';
 import { type ConfigPath, offsetPosition, positionOf } from './yaml-positions.js';
 
 /** A problem in a config file, at the 1-based line and column the user must fix. */
@@ -32,8 +33,8 @@ export type YamlConfigResult<T> =
 
 export interface YamlConfigSpec<S extends z.ZodType> {
   schema: S;
-  /** For an empty file: what it must hold at least. */
-  emptyMessage: string;
+  /** What a file must hold at least, after "it needs": "at least `version: 1`". */
+  needs: string;
 }
 
 /**
@@ -47,6 +48,8 @@ export function parseYamlConfig<S extends z.ZodType>(
   file: string,
   spec: YamlConfigSpec<S>,
 ): YamlConfigResult<z.output<S>> {
+  const limit = checkLimits(text, file);
+  if (limit) return { ok: false, issues: [limit] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, message: string): ConfigIssue => ({
@@ -73,7 +76,14 @@ export function parseYamlConfig<S extends z.ZodType>(
   } catch (error) {
     return { ok: false, issues: [at(0, `The file could not be read as YAML: ${(error as Error).message}.`)] };
   }
-  if (data === null || data === undefined) return { ok: false, issues: [at(0, spec.emptyMessage)] };
+  if (data === null || data === undefined) {
+    // Comments only, or `~`: not empty, but nothing in it either.
+    const what =
+      text.trim() === ''
+        ? 'The file is empty'
+        : 'The file holds no settings (only comments or an empty value)';
+    return { ok: false, issues: [at(0, `${what}; it needs ${spec.needs}.`)] };
+  }
 
   const locate: Locate = (path, message, where = 'value') => ({
     file,
@@ -86,6 +96,15 @@ export function parseYamlConfig<S extends z.ZodType>(
     return { ok: false, issues: sortIssues(dedupe(issues)) };
   }
   return { ok: true, data: parsed.data, raw: data, locate };
+}
+
+/** The size and nesting limits (yaml-limits.ts), checked before the YAML is composed. */
+function checkLimits(text: string, file: string): ConfigIssue | undefined {
+  const tooBig = sizeMessage(file, Buffer.byteLength(text, 'utf8'));
+  if (tooBig) return { file, line: 1, column: 1, message: tooBig };
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) return { file, ...positionAt(text, deep), message: depthMessage() };
+  return undefined;
 }
 
 type Issue = z.core.$ZodIssue;

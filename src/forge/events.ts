@@ -33,4 +33,9 @@ export interface Delivery {
   forge: string;
   name: string;
   event?: ForgeEvent;
+  /**
+   * A hash of what the sender signed (the raw body), when the delivery id is not signed with it: a
+   * replay with a new id is recognised by it (src/server/accept-delivery.ts).
+   */
+  bodyHash?: string;
 }

@@ -1,7 +1,10 @@
+import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ApplyRules, resolveApplyRules } from '../config/apply-rules.js';
 import type { ConfigIssue, RepoConfig } from '../config/repo-config.js';
 import { findRepoConfigFile, parseRepoConfigFile } from '../config/repo-config-file.js';
 import type { RepoRules } from '../config/rules.js';
+import { sizeMessage } from '../config/yaml-limits.js';
 import type { Checkout } from '../runner/git-mirror.js';
 import { readCheckoutFile } from './read-checkout-file.js';
 
@@ -32,9 +35,23 @@ export async function loadRepoConfig(
   const read = (path: string) => readCheckoutFile(checkout.dir, path);
   const file = findRepoConfigFile(repoFiles);
   if (!file) return { ok: true, repoFiles, read };
-  const parsed = parseRepoConfigFile(read(file) ?? '', file, { rules });
+  const text = read(file);
+  // Not read: larger than a checkout file may be, or a link out of the repository. Never "empty".
+  if (text === undefined) return { ok: false, file, issues: [unreadableConfig(checkout.dir, file)] };
+  const parsed = parseRepoConfigFile(text, file, { rules });
   if (!parsed.ok) return { ok: false, file, issues: parsed.issues };
   return { ok: true, config: parsed.config, repoFiles, read, file, warnings: parsed.warnings };
+}
+
+function unreadableConfig(dir: string, file: string): ConfigIssue {
+  let bytes = 0;
+  try {
+    bytes = lstatSync(join(dir, file)).size;
+  } catch {}
+  const message =
+    sizeMessage(file, bytes) ??
+    `${file} could not be read: it is a link that leads outside the repository, or not a regular file. Commit the config itself.`;
+  return { file, line: 1, column: 1, message };
 }
 
 /**

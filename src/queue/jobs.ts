@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { SluiceError } from '../errors.js';
 import { prKey, repoKey } from '../store/keys.js';
 
 const RepoRefSchema = z.object({
@@ -81,6 +82,27 @@ export type ClosedJob = z.infer<typeof ClosedJobSchema>;
 export type ReconcileJob = z.infer<typeof ReconcileJobSchema>;
 export type Job = z.infer<typeof JobSchema>;
 export type PlanTarget = z.infer<typeof TargetSchema>;
+
+/**
+ * Refuses a job that does not match its kind's schema, before it is enqueued: JOB_INVALID (400) naming
+ * each field that is wrong. Both queues call it in `enqueue`, so no caller can queue a job a worker
+ * would refuse to run.
+ */
+export function checkJob(job: unknown): Job {
+  const result = JobSchema.safeParse(job);
+  if (result.success) return result.data;
+  const kind = (job as { kind?: unknown } | null)?.kind;
+  const fields = result.error.issues
+    .slice(0, 5)
+    .map(
+      (issue) =>
+        `${issue.path.map(String).join('.') || '(job)'}: ${issue.message.replace(/^Invalid input: /, '')}`,
+    );
+  throw new SluiceError(
+    'JOB_INVALID',
+    `a ${typeof kind === 'string' ? kind.slice(0, 20) : 'job'} job with these fields cannot be queued: ${fields.join('; ')}.`,
+  );
+}
 
 /** Job data is parsed again when a worker takes it: the queue is an edge too. */
 export function parseJob(data: unknown): Job {

@@ -6,6 +6,7 @@ import Fastify, {
 } from 'fastify';
 import { SluiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RETRY_AFTER_SECONDS } from './accept-delivery.js';
 import type { Metrics } from './metrics.js';
 
 export interface WebhookPlugin {
@@ -34,11 +35,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (error instanceof SluiceError) {
       if (error.status < 500) options.metrics.webhooks.inc({ outcome });
       request.log.warn({ code: error.code, url: request.url }, error.message);
+      // A 503 is a promise that the same request will work later: say when to try.
+      if (error.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return reply.code(error.status).send({ error: error.code, message: error.message });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status === 413) {
       options.metrics.webhooks.inc({ outcome });
+      request.log.warn({ code: 'WEBHOOK_PAYLOAD_TOO_LARGE', url: request.url }, 'request body too large');
       return reply.code(413).send({
         error: 'WEBHOOK_PAYLOAD_TOO_LARGE',
         message: 'the request body is larger than SLUICE_WEBHOOK_MAX_BYTES allows.',
@@ -46,6 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     if (status < 500) {
       options.metrics.webhooks.inc({ outcome });
+      request.log.warn({ code: 'BAD_REQUEST', url: request.url, status }, (error as Error).message);
       return reply.code(status).send({ error: 'BAD_REQUEST', message: (error as Error).message });
     }
     request.log.error({ err: error }, 'request failed');

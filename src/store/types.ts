@@ -9,8 +9,13 @@ import type { PullRequestRef } from '../forge/types.js';
 export interface DeliveryLog {
   /** Records a webhook delivery id; false when it was seen before (a duplicate). */
   claim(forge: string, deliveryId: string): Promise<boolean>;
-  /** Forgets a claim, so a delivery whose enqueue failed can be redelivered. */
+  /** Forgets a claim (one made by `claim`, or one key of `claimEach`), so a delivery can be redelivered. */
   release(forge: string, deliveryId: string): Promise<void>;
+  /**
+   * Records a webhook delivery under each of `keys` at once (its id, and a hash of the body its sender
+   * signed) for `windowMs`; false, recording nothing, when any of them was recorded within the window.
+   */
+  claimEach(forge: string, keys: readonly string[], windowMs: number): Promise<boolean>;
 }
 
 export interface HeadMark {

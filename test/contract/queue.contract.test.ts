@@ -47,6 +47,25 @@ describe.each(backends)('JobQueue + WorkerPool contract: $name', (backend) => {
     expect((await opened.queue.enqueue(planJob('b'))).created).toBe(true);
   });
 
+  it('refuses at enqueue a job that does not match its schema, naming the field; nothing is queued', async () => {
+    const opened = await open();
+    const bad = [
+      { ...planJob('a'), headSha: 'not-a-sha' },
+      { ...planJob('a'), pr: { ...planJob('a').pr, number: -1 } },
+      { ...planJob('a'), trigger: 'whenever' },
+      { kind: 'closed', pr: planJob('a').pr, merged: 'yes', headSha: 'a'.repeat(40), deliveryId: 'd' },
+    ] as unknown as Job[];
+    const refusals = await Promise.all(bad.map((job) => opened.queue.enqueue(job).catch((e: unknown) => e)));
+    for (const refusal of refusals) {
+      expect(refusal).toBeInstanceOf(SluiceError);
+      expect((refusal as SluiceError).code).toBe('JOB_INVALID');
+    }
+    expect((refusals[0] as Error).message).toMatch(/headSha: /);
+    expect((refusals[1] as Error).message).toMatch(/pr\.number: /);
+    expect((refusals[3] as Error).message).toMatch(/merged: /);
+    expect((await opened.queue.counts()).waiting).toBe(0);
+  });
+
   it('counts waiting jobs while no worker runs', async () => {
     const opened = await open();
     await opened.queue.enqueue(planJob('a', 1));

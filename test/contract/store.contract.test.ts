@@ -53,6 +53,39 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(claims.filter(Boolean)).toHaveLength(1);
   });
 
+  it('claims a delivery under its id and its body hash at once: either seen again is a duplicate', async () => {
+    const store = client();
+    const week = 7 * 24 * 3600 * 1000;
+    expect(await store.deliveries.claimEach('github', ['id-1', 'body:h1'], week)).toBe(true);
+    // The same id (GitHub's redelivery), and the same signed body under a new id (a replay).
+    expect(await store.deliveries.claimEach('github', ['id-1', 'body:h2'], week)).toBe(false);
+    expect(await store.deliveries.claimEach('github', ['id-2', 'body:h1'], week)).toBe(false);
+    // A refused claim records nothing: id-2 and body:h2 are still free.
+    expect(await store.deliveries.claimEach('github', ['id-2', 'body:h2'], week)).toBe(true);
+    // Per forge, like claim.
+    expect(await store.deliveries.claimEach('gitlab', ['id-1', 'body:h1'], week)).toBe(true);
+    // Released (the enqueue failed): both keys free again for the redelivery.
+    await store.deliveries.release('github', 'id-1');
+    await store.deliveries.release('github', 'body:h1');
+    expect(await store.deliveries.claimEach('github', ['id-1', 'body:h1'], week)).toBe(true);
+  });
+
+  it('forgets a claimEach after its window', async () => {
+    const store = client();
+    expect(await store.deliveries.claimEach('github', ['short', 'body:short'], 300)).toBe(true);
+    expect(await store.deliveries.claimEach('github', ['other', 'body:short'], 300)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await store.deliveries.claimEach('github', ['other', 'body:short'], 300)).toBe(true);
+  });
+
+  it('gives a body hash to exactly one of many concurrent replays under different ids', async () => {
+    const clients = Array.from({ length: 20 }, () => client());
+    const claims = await Promise.all(
+      clients.map((store, i) => store.deliveries.claimEach('github', [`replay-${i}`, 'body:same'], 60_000)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+  });
+
   it('moves a head forward, never back to an older delivery', async () => {
     const store = client();
     const key = 'github/1/pr/1';

@@ -1,37 +1,19 @@
 import type { ForgeEvent } from '../events.js';
 import type { RepoRef } from '../types.js';
+import {
+  type IssueCommentPayload,
+  isHandledEvent,
+  type PullRequestPayload,
+  type PushPayload,
+  parseGithubPayload,
+} from './webhook-payloads.js';
 
 export const GITHUB = 'github';
 
-interface Repository {
-  id: number;
-  name: string;
-  full_name: string;
-  owner: { login: string };
-}
-
-interface Payload {
-  action?: string;
-  installation?: { id: number };
-  repository?: Repository;
-  pull_request?: {
-    number: number;
-    draft?: boolean;
-    merged?: boolean;
-    merge_commit_sha?: string | null;
-    updated_at: string;
-    user: { login: string };
-    head: { sha: string };
-    base: { sha: string };
-  };
-  issue?: { number: number; pull_request?: unknown };
-  comment?: { id: number; body: string; user: { login: string; type?: string } };
-  /** push events */
-  ref?: string;
-  deleted?: boolean;
-}
-
-export function githubRepoRef(repository: Repository, installationId: number | undefined): RepoRef {
+export function githubRepoRef(
+  repository: PullRequestPayload['repository'],
+  installationId: number | undefined,
+): RepoRef {
   return {
     forge: GITHUB,
     id: String(repository.id),
@@ -49,58 +31,71 @@ const UPDATE_REASONS = {
   ready_for_review: 'ready',
 } as const;
 
-/** Maps a verified GitHub delivery to what it means to Sluice; undefined for everything Sluice ignores. */
-export function mapGithubWebhook(name: string, payload: Payload): ForgeEvent | undefined {
-  if (!payload.repository) return undefined;
+/**
+ * Maps a verified GitHub delivery to what it means to Sluice; undefined for everything Sluice ignores.
+ * The payload of every event Sluice handles is parsed first (webhook-payloads.ts), whatever its action:
+ * one that is not shaped like GitHub's throws WEBHOOK_PAYLOAD_MALFORMED (400) naming the fields.
+ */
+export function mapGithubWebhook(name: string, payload: unknown): ForgeEvent | undefined {
+  if (!isHandledEvent(name)) return undefined;
+  switch (name) {
+    case 'pull_request':
+      return mapPullRequest(parseGithubPayload(name, payload));
+    case 'issue_comment':
+      return mapComment(parseGithubPayload(name, payload));
+    case 'push':
+      return mapPush(parseGithubPayload(name, payload));
+  }
+}
+
+function mapPullRequest(payload: PullRequestPayload): ForgeEvent | undefined {
   const repo = githubRepoRef(payload.repository, payload.installation?.id);
-
-  if (name === 'pull_request' && payload.pull_request && payload.action) {
-    const pull = payload.pull_request;
-    const pr = { repo, number: pull.number };
-    const reason = UPDATE_REASONS[payload.action as keyof typeof UPDATE_REASONS];
-    if (reason) {
-      return {
-        kind: 'pull_request.updated',
-        pr,
-        reason,
-        headSha: pull.head.sha,
-        baseSha: pull.base.sha,
-        updatedAt: pull.updated_at,
-        draft: pull.draft ?? false,
-        author: pull.user.login,
-      };
-    }
-    if (payload.action === 'closed') {
-      return {
-        kind: 'pull_request.closed',
-        pr,
-        merged: pull.merged ?? false,
-        headSha: pull.head.sha,
-        mergeSha: pull.merge_commit_sha ?? undefined,
-        updatedAt: pull.updated_at,
-      };
-    }
-    return undefined;
-  }
-
-  if (name === 'push' && payload.deleted && payload.ref?.startsWith('refs/heads/')) {
-    return { kind: 'branch.deleted', repo, branch: payload.ref.slice('refs/heads/'.length) };
-  }
-
-  if (
-    name === 'issue_comment' &&
-    payload.action === 'created' &&
-    payload.issue?.pull_request &&
-    payload.comment
-  ) {
-    if (payload.comment.user.type === 'Bot') return undefined;
+  const pull = payload.pull_request;
+  const pr = { repo, number: pull.number };
+  const reason = Object.hasOwn(UPDATE_REASONS, payload.action)
+    ? UPDATE_REASONS[payload.action as keyof typeof UPDATE_REASONS]
+    : undefined;
+  if (reason) {
     return {
-      kind: 'comment.created',
-      pr: { repo, number: payload.issue.number },
-      commentId: String(payload.comment.id),
-      author: payload.comment.user.login,
-      body: payload.comment.body,
+      kind: 'pull_request.updated',
+      pr,
+      reason,
+      headSha: pull.head.sha,
+      baseSha: pull.base.sha,
+      updatedAt: pull.updated_at,
+      draft: pull.draft ?? false,
+      author: pull.user?.login ?? '',
+    };
+  }
+  if (payload.action === 'closed') {
+    return {
+      kind: 'pull_request.closed',
+      pr,
+      merged: pull.merged ?? false,
+      headSha: pull.head.sha,
+      mergeSha: pull.merge_commit_sha ?? undefined,
+      updatedAt: pull.updated_at,
     };
   }
   return undefined;
+}
+
+function mapPush(payload: PushPayload): ForgeEvent | undefined {
+  if (!payload.deleted || !payload.ref.startsWith('refs/heads/')) return undefined;
+  const repo = githubRepoRef(payload.repository, payload.installation?.id);
+  return { kind: 'branch.deleted', repo, branch: payload.ref.slice('refs/heads/'.length) };
+}
+
+function mapComment(payload: IssueCommentPayload): ForgeEvent | undefined {
+  const { comment, issue } = payload;
+  // A comment by a deleted user (null) cannot be a command anyone may give.
+  if (payload.action !== 'created' || !issue.pull_request || !comment.user) return undefined;
+  if (comment.user.type === 'Bot') return undefined;
+  return {
+    kind: 'comment.created',
+    pr: { repo: githubRepoRef(payload.repository, payload.installation?.id), number: issue.number },
+    commentId: String(comment.id),
+    author: comment.user.login,
+    body: comment.body,
+  };
 }

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { SluiceError } from '../../errors.js';
 import type { AcceptDelivery } from '../../server/accept-delivery.js';
 import { deliveryLogFields } from '../../server/delivery-log-fields.js';
+import { checkContentEncoding, checkJsonContentType, readJsonObject } from '../../server/read-json-body.js';
 import { GITHUB, mapGithubWebhook } from './map-webhook.js';
 import { verifyGithubSignature } from './verify-signature.js';
 
@@ -12,7 +14,19 @@ export interface GithubWebhookRouteOptions {
   accept: AcceptDelivery;
 }
 
-/** POST <path>: verify on the raw bytes, parse, map, hand to the forge-neutral acceptor. */
+/** What GitHub puts in X-GitHub-Event and X-GitHub-Delivery (a GUID); anything else is not GitHub. */
+const EVENT_NAME = /^[a-z_]{1,64}$/;
+const DELIVERY_ID = /^[A-Za-z0-9-]{1,128}$/;
+
+const CONTENT_TYPE_HINT =
+  "choose application/json as the content type in the GitHub App's (or webhook's) settings.";
+
+/**
+ * POST <path>: verify on the raw bytes, parse, map, hand to the forge-neutral acceptor. Every refusal is
+ * a 4xx with a reason, before anything is stored or enqueued. GitHub's form-encoded mode
+ * (`application/x-www-form-urlencoded`, `payload=<json>`) is not supported on purpose: one encoding
+ * means one parser to get right, and a GitHub App's webhook is always JSON.
+ */
 export const githubWebhookRoute: FastifyPluginAsync<GithubWebhookRouteOptions> = async (app, options) => {
   // Encapsulated: only this route receives raw bytes.
   app.removeAllContentTypeParsers();
@@ -29,6 +43,12 @@ export const githubWebhookRoute: FastifyPluginAsync<GithubWebhookRouteOptions> =
         'X-GitHub-Event and X-GitHub-Delivery headers are required.',
       );
     }
+    if (!EVENT_NAME.test(name) || !DELIVERY_ID.test(id)) {
+      throw new SluiceError(
+        'WEBHOOK_HEADERS_MISSING',
+        'X-GitHub-Event must be an event name (lowercase letters and _) and X-GitHub-Delivery a GUID.',
+      );
+    }
     const signature = request.headers['x-hub-signature-256'];
     if (typeof signature !== 'string') {
       throw new SluiceError(
@@ -43,24 +63,13 @@ export const githubWebhookRoute: FastifyPluginAsync<GithubWebhookRouteOptions> =
         'X-Hub-Signature-256 does not match: the GitHub App webhook secret differs from WEBHOOK_SECRET.',
       );
     }
-    const type = String(request.headers['content-type'] ?? '');
-    if (!type.startsWith('application/json')) {
-      throw new SluiceError(
-        'WEBHOOK_UNSUPPORTED_MEDIA',
-        `content type ${type || '(none)'} is not supported: set the webhook content type to application/json.`,
-      );
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new SluiceError('WEBHOOK_PAYLOAD_MALFORMED', 'the webhook body is not valid JSON.');
-    }
-    if (typeof payload !== 'object' || payload === null) {
-      throw new SluiceError('WEBHOOK_PAYLOAD_MALFORMED', 'the webhook body is not a JSON object.');
-    }
-    const event = mapGithubWebhook(name, payload as Parameters<typeof mapGithubWebhook>[1]);
-    const result = await options.accept({ id, forge: GITHUB, name, event });
+    checkJsonContentType(request.headers['content-type'], CONTENT_TYPE_HINT);
+    checkContentEncoding(request.headers['content-encoding'], CONTENT_TYPE_HINT);
+    const payload = readJsonObject(body);
+    const event = mapGithubWebhook(name, payload);
+    // GitHub signs the body only, not the delivery id: the body's hash is what a replay cannot change.
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    const result = await options.accept({ id, forge: GITHUB, name, event, bodyHash });
     request.log.info(
       {
         deliveryId: id,

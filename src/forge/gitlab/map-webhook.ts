@@ -14,23 +14,25 @@ const ACCESS_TOKEN_BOT = /^(project|group)_\d+_bot(_[0-9a-f]+)?$/;
  * (https://docs.gitlab.com/user/project/integrations/webhook_events/). Objects stay open: GitLab adds
  * fields release by release, and a field Sluice does not read must not make a delivery fail.
  */
-const Project = z.object({ id: z.number().int(), path_with_namespace: z.string().min(1) });
-const User = z.object({ id: z.number().int(), username: z.string() });
+const Id = z.int().positive();
+const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, { error: 'expected a full commit SHA' });
+const Project = z.object({ id: Id, path_with_namespace: z.string().min(1) });
+const User = z.object({ id: Id, username: z.string().min(1) });
 
 const MergeRequestHook = z.object({
   object_kind: z.literal('merge_request'),
   user: User,
   project: Project,
   object_attributes: z.object({
-    iid: z.number().int(),
-    author_id: z.number().int().nullish(),
+    iid: Id,
+    author_id: Id.nullish(),
     action: z.string().nullish(),
-    oldrev: z.string().nullish(),
+    oldrev: Sha.nullish(),
     updated_at: z.string(),
     draft: z.boolean().nullish(),
     work_in_progress: z.boolean().nullish(),
-    merge_commit_sha: z.string().nullish(),
-    last_commit: z.object({ id: z.string() }).nullish(),
+    merge_commit_sha: Sha.nullish(),
+    last_commit: z.object({ id: Sha }).nullish(),
   }),
   changes: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -40,18 +42,19 @@ const NoteHook = z.object({
   user: User,
   project: Project,
   object_attributes: z.object({
-    id: z.number().int(),
-    note: z.string(),
+    id: Id,
+    // GitLab takes notes of up to 1,000,000 characters (up to twice as many UTF-16 units).
+    note: z.string().max(2_000_000, { error: 'longer than GitLab allows a note to be' }),
     noteable_type: z.string(),
     system: z.boolean().nullish(),
     action: z.string().nullish(),
   }),
-  merge_request: z.object({ iid: z.number().int() }).nullish(),
+  merge_request: z.object({ iid: Id }).nullish(),
 });
 
 const PushHook = z.object({
   object_kind: z.literal('push'),
-  after: z.string(),
+  after: Sha,
   ref: z.string(),
   project: Project,
 });
@@ -114,11 +117,13 @@ function mapMergeRequest(payload: unknown): ForgeEvent | undefined {
   const updatedAt = isoTimestamp(mr.updated_at);
 
   if (mr.action === 'merge' || mr.action === 'close') {
+    // An MR closed without ever having a commit was never planned: nothing to release.
+    if (!headSha) return undefined;
     return {
       kind: 'pull_request.closed',
       pr,
       merged: mr.action === 'merge',
-      headSha: headSha ?? '',
+      headSha,
       mergeSha: mr.action === 'merge' ? (mr.merge_commit_sha ?? undefined) : undefined,
       updatedAt,
     };

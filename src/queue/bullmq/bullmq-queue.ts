@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Job, jobKey } from '../jobs.js';
+import { checkJob, type Job, jobKey } from '../jobs.js';
 import type { EnqueueResult, JobQueue } from '../types.js';
 
 export const QUEUE_NAME = 'sluice-jobs';
@@ -26,6 +26,7 @@ export class BullmqJobQueue implements JobQueue {
   }
 
   async enqueue(job: Job): Promise<EnqueueResult> {
+    checkJob(job);
     const id = jobKey(job);
     if (await this.#queue.getJob(id)) return { id, created: false };
     await this.#queue.add(job.kind, job, {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type DatabaseSource, type SqliteDatabase, useDatabase } from '../../store/sqlite/open-database.js';
-import { type Job, jobKey } from '../jobs.js';
+import { checkJob, type Job, jobKey } from '../jobs.js';
 import type { EnqueueResult, JobQueue } from '../types.js';
 import { CancelLog } from './cancel-log.js';
 import { JobTable, type Retention } from './job-table.js';
@@ -45,6 +45,7 @@ export class EmbeddedJobQueue implements JobQueue {
   }
 
   async enqueue(job: Job): Promise<EnqueueResult> {
+    checkJob(job);
     const id = jobKey(job);
     const created = this.table.insert(
       { id, data: JSON.stringify(job), maxAttempts: this.#attempts, backoffMs: this.#backoffMs },

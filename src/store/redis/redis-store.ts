@@ -28,9 +28,11 @@ const COMMENT_TTL = 180 * DAY;
 const FORK_TTL = 90 * DAY;
 
 const advanceHeadLua = readFileSync(new URL('./lua/advance-head.lua', import.meta.url), 'utf8');
+const claimEachLua = readFileSync(new URL('./lua/claim-each.lua', import.meta.url), 'utf8');
 
 type ScriptedRedis = Redis & {
   advanceHead(key: string, updatedAt: string, mark: string, ttl: number): Promise<number>;
+  claimEach(count: number, ...keysAndArgs: string[]): Promise<number>;
 };
 
 export class RedisStore implements Store {
@@ -40,6 +42,7 @@ export class RedisStore implements Store {
   constructor(options: { url: string; prefix: string }) {
     const redis = new Redis(options.url, { maxRetriesPerRequest: 3, lazyConnect: false });
     redis.defineCommand('advanceHead', { numberOfKeys: 1, lua: advanceHeadLua });
+    redis.defineCommand('claimEach', { lua: claimEachLua });
     this.#redis = redis as ScriptedRedis;
     this.#prefix = options.prefix;
   }
@@ -54,6 +57,11 @@ export class RedisStore implements Store {
       'OK',
     release: async (forge, id) => {
       await this.#redis.del(this.#key('delivery', `${forge}/${id}`));
+    },
+    claimEach: async (forge, keys, windowMs) => {
+      const names = keys.map((key) => this.#key('delivery', `${forge}/${key}`));
+      const ms = String(Math.max(1, Math.round(windowMs)));
+      return (await this.#redis.claimEach(names.length, ...names, ms)) === 1;
     },
   };
 

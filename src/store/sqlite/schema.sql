@@ -7,6 +7,14 @@ CREATE TABLE IF NOT EXISTS deliveries (
   PRIMARY KEY (forge, delivery_id)
 ) STRICT, WITHOUT ROWID;
 
+-- Webhook deliveries by id and by a hash of their signed body (DeliveryLog.claimEach), until expires_at.
+CREATE TABLE IF NOT EXISTS delivery_claims (
+  forge TEXT NOT NULL,
+  key TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (forge, key)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS heads (
   pr_key TEXT PRIMARY KEY,
   sha TEXT NOT NULL,

@@ -61,6 +61,7 @@ export class SqliteStore implements Store {
     const now = this.#clock();
     const ttl = SQLITE_STORE_TTL;
     this.#db.prepare('DELETE FROM deliveries WHERE claimed_at < ?').run(now - ttl.delivery);
+    this.#db.prepare('DELETE FROM delivery_claims WHERE expires_at < ?').run(now);
     this.#db.prepare('DELETE FROM heads WHERE stored_at < ?').run(now - ttl.head);
     this.#db.prepare('DELETE FROM plans WHERE stored_at < ?').run(now - ttl.plan);
     this.#db.prepare('DELETE FROM dbt_plans WHERE stored_at < ?').run(now - ttl.plan);
@@ -84,6 +85,24 @@ export class SqliteStore implements Store {
     },
     release: async (forge, id) => {
       this.#db.prepare('DELETE FROM deliveries WHERE forge = ? AND delivery_id = ?').run(forge, id);
+      this.#db.prepare('DELETE FROM delivery_claims WHERE forge = ? AND key = ?').run(forge, id);
+    },
+    claimEach: async (forge, keys, windowMs) => {
+      const now = this.#clock();
+      const live = this.#db.prepare(
+        'SELECT 1 FROM delivery_claims WHERE forge = ? AND key = ? AND expires_at > ?',
+      );
+      const put = this.#db.prepare(
+        `INSERT INTO delivery_claims (forge, key, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (forge, key) DO UPDATE SET expires_at = excluded.expires_at`,
+      );
+      // IMMEDIATE: the write lock is taken before the check, so two processes cannot both claim.
+      const claim = this.#db.transaction(() => {
+        if (keys.some((key) => live.get(forge, key, now) !== undefined)) return false;
+        for (const key of keys) put.run(forge, key, now + windowMs);
+        return true;
+      });
+      return claim.immediate();
     },
   };
 

@@ -18,7 +18,13 @@ const PLAIN = { type: 'terraform', dependsOn: [], executionOrderGroup: 0 } as co
 
 const invalid: Array<[string, string, string[]]> = [
   ['an empty file', '', ['sluice.yaml:1:1 The file is empty; it needs at least `version: 1`.']],
-  ['only comments', '# soon\n', ['sluice.yaml:1:1 The file is empty; it needs at least `version: 1`.']],
+  [
+    'only comments',
+    '# soon\n',
+    [
+      'sluice.yaml:1:1 The file holds no settings (only comments or an empty value); it needs at least `version: 1`.',
+    ],
+  ],
   [
     'a list at the top',
     '- a\n',

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/forge/events.js';
@@ -86,6 +86,8 @@ describe('GitLab webhook route', () => {
         forge: 'gitlab',
         name: 'Merge Request Hook',
         event: expect.objectContaining({ kind: 'pull_request.updated', reason: 'opened' }),
+        // The body's SHA-256: a replay of the same bytes under a new key is a duplicate.
+        bodyHash: createHash('sha256').update(signed.body).digest('hex'),
       },
     ]);
   });
@@ -163,6 +165,24 @@ describe('GitLab webhook route', () => {
     const form = signGitlabDelivery(SECRET, 'Merge Request Hook', openHook());
     form.headers['content-type'] = 'application/x-www-form-urlencoded';
     expect((await post(form.headers, form.body)).statusCode).toBe(415);
+    for (const type of [
+      'application/jsonp',
+      'application/json-patch+json',
+      'application/json; charset=latin1',
+    ]) {
+      const other = signGitlabDelivery(SECRET, 'Merge Request Hook', openHook());
+      other.headers['content-type'] = type;
+      expect((await post(other.headers, other.body)).statusCode, type).toBe(415);
+    }
+    const oddId = signGitlabDelivery(SECRET, 'Merge Request Hook', openHook(), {
+      idempotencyKey: 'a b/../c',
+    });
+    const res = await post(oddId.headers, oddId.body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({
+      error: 'WEBHOOK_HEADERS_MISSING',
+      message: expect.stringMatching(/UUID/),
+    });
   });
 
   it("answers 200 for events it ignores, and leaves the bot's own notes alone", async () => {
