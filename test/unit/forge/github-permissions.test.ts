@@ -56,7 +56,7 @@ describe('app.yml asks for exactly what the GitHub adapter uses', () => {
   it('default_events are the events the webhook mapper acts on', () => {
     expect([...appYml.default_events].sort()).toEqual(GITHUB_EVENTS.map((e) => e.event).sort());
     const source = read('src/forge/github/map-webhook.ts');
-    const handled = new Set([...source.matchAll(/name === '(\w+)'/g)].map((m) => m[1]));
+    const handled = new Set([...source.matchAll(/case '(\w+)':/g)].map((m) => m[1]));
     expect([...handled].sort()).toEqual(GITHUB_EVENTS.map((e) => e.event).sort());
     // An event Sluice does not subscribe to maps to nothing.
     const repository = { full_name: 'o/r', name: 'r', owner: { login: 'o' } };
