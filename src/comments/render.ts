@@ -62,6 +62,15 @@ export async function renderApplyComment(view: ApplyView, opts: RenderOptions): 
   );
 }
 
+/** Renders a short notice (a template of its own, e.g. `sandbox-unavailable`) to Markdown. */
+export async function renderNotice(
+  template: string,
+  scope: Record<string, string>,
+  templatesDir?: string,
+): Promise<string> {
+  return renderBody(createLiquid(templatesDir), template, scope);
+}
+
 function createLiquid(templatesDir: string | undefined): Liquid {
   return new Liquid({
     root: templatesDir ? [templatesDir, defaultTemplatesDir()] : [defaultTemplatesDir()],

@@ -71,6 +71,7 @@ export async function runProjectStage(
       projectDir,
       home,
       network: options.sandboxRules?.network,
+      allowedHosts: options.sandboxRules?.allowedHosts,
     }),
     builtin: stage.builtin,
     environment: stageEnvironment({
