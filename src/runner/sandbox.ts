@@ -85,6 +85,8 @@ export interface SandboxOptions {
   /** Name resolution of the egress proxy; tests map names to local servers. */
   resolve?: Resolve;
   onEgressRefused?: (refusal: EgressRefusal) => void;
+  /** Addresses the egress proxy never connects to; default: loopback, private, link-local… (tests only). */
+  egressForbidden?: (address: string) => boolean;
   /** Per-step limits; default DEFAULT_STEP_LIMITS. */
   limits?: StepLimits;
   /** The bubblewrap binary, looked up on PATH unless absolute. */
@@ -168,6 +170,8 @@ class BwrapSandbox implements Sandbox {
   /** Runs a step as a plan would, with and without the network; a problem in words, or undefined. */
   async probe(): Promise<string | undefined> {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-probe-'));
+    // Empty and short-lived: open to a bubblewrap that a wrapper starts as another (unprivileged) user.
+    await chmod(dir, 0o777);
     try {
       for (const network of [false, true]) {
         const result = await this.run({
@@ -204,6 +208,7 @@ class BwrapSandbox implements Sandbox {
           allowed: [...(this.options.egressHosts ?? DEFAULT_EGRESS_HOSTS), ...(spec.allowedHosts ?? [])],
           resolve: this.options.resolve,
           onRefused: this.options.onEgressRefused,
+          forbidden: this.options.egressForbidden,
         })
       : undefined;
     try {

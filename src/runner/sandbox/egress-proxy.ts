@@ -36,6 +36,11 @@ export interface EgressOptions {
   resolve?: Resolve;
   /** Told about every refused connection, for the log. */
   onRefused?: (refusal: EgressRefusal) => void;
+  /**
+   * Addresses never connected to; default isForbiddenAddress. A seam for tests that tunnel to a local
+   * server: they exempt that one address and nothing else.
+   */
+  forbidden?: (address: string) => boolean;
   /** Refuse a connection that has not opened within this time. Default 30 s. */
   connectTimeoutMs?: number;
 }
@@ -76,6 +81,7 @@ function parseTarget(url: string | undefined): { host: string; port: number } | 
  */
 export async function startEgressProxy(options: EgressOptions): Promise<Egress> {
   const resolve = options.resolve ?? systemResolve;
+  const forbidden = options.forbidden ?? isForbiddenAddress;
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
     response.writeHead(405, { 'content-type': 'text/plain', connection: 'close' });
@@ -100,7 +106,7 @@ export async function startEgressProxy(options: EgressOptions): Promise<Egress> 
     const addresses = isIP(target.host) ? Promise.resolve([target.host]) : resolve(target.host);
     addresses.then(
       (found) => {
-        const bad = found.find(isForbiddenAddress);
+        const bad = found.find(forbidden);
         if (found.length === 0 || bad !== undefined) {
           return refuse(
             '403 Forbidden',
