@@ -79,11 +79,6 @@ async function tellPullRequest(
   problem: SandboxProblem,
   deps: RequireSandboxDeps,
 ): Promise<void> {
-  await forge.setCommitStatus(pr.repo, sha, {
-    context: action === 'plan' ? PLAN_CONTEXT : APPLY_CONTEXT,
-    state: 'failure',
-    description: `Not ${action === 'plan' ? 'planned' : 'applied'}: Sluice's sandbox is unavailable; see the comment`,
-  });
   const body = await renderNotice(
     'sandbox-unavailable',
     {
@@ -108,4 +103,10 @@ async function tellPullRequest(
   } else {
     await forge.createComment(pr, `${kindMarker('reply')}\n${body}`);
   }
+  // Last: a finished status means the comment saying why is there.
+  await forge.setCommitStatus(pr.repo, sha, {
+    context: action === 'plan' ? PLAN_CONTEXT : APPLY_CONTEXT,
+    state: 'failure',
+    description: `Not ${action === 'plan' ? 'planned' : 'applied'}: Sluice's sandbox is unavailable; see the comment`,
+  });
 }
