@@ -104,7 +104,7 @@ const EgressHostSchema = said(
       /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$/,
       'must be a host name like `registry.example.com`, `git.example.com:8443` or `*.example.com`',
     ),
-  { expected: 'a host name' },
+  { expected: 'a host name (`host`, `host:port` or `*.domain`)' },
 );
 
 const SandboxSchema = said(
