@@ -10,6 +10,7 @@ import { FORWARDER_SOURCE } from './sandbox/egress-forwarder.js';
 import {
   DEFAULT_EGRESS_HOSTS,
   type EgressRefusal,
+  loopbackForwards,
   type Resolve,
   startEgressProxy,
 } from './sandbox/egress-proxy.js';
@@ -202,10 +203,11 @@ class BwrapSandbox implements Sandbox {
     const readOnly = [...this.options.readOnlyPaths, ...(spec.readOnly ?? [])];
     const networked = spec.network ?? this.options.network;
     if (networked && !SYSTEM_DIRS.some((d) => isWithin(this.#node, d))) readOnly.push(this.#node);
+    const allowed = [...(this.options.egressHosts ?? DEFAULT_EGRESS_HOSTS), ...(spec.allowedHosts ?? [])];
     const egress = networked
       ? await startEgressProxy({
           socket: join(this.runDir, `egress-${randomBytes(6).toString('hex')}.sock`),
-          allowed: [...(this.options.egressHosts ?? DEFAULT_EGRESS_HOSTS), ...(spec.allowedHosts ?? [])],
+          allowed,
           resolve: this.options.resolve,
           onRefused: this.options.onEgressRefused,
           forbidden: this.options.egressForbidden,
@@ -222,7 +224,14 @@ class BwrapSandbox implements Sandbox {
         env: spec.env,
         argv: spec.argv,
         limits: this.options.limits ?? DEFAULT_STEP_LIMITS,
-        egress: egress ? { socket: egress.socket, forwarder: this.forwarder, node: this.#node } : undefined,
+        egress: egress
+          ? {
+              socket: egress.socket,
+              forwarder: this.forwarder,
+              node: this.#node,
+              forwards: loopbackForwards(allowed),
+            }
+          : undefined,
       });
       return await execProcess({
         ...spec,

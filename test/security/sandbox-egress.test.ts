@@ -127,6 +127,35 @@ describe('sandbox egress through the allow-list proxy', () => {
   });
 
   describe('with the default address policy', () => {
+    it('reaches a loopback address the admin listed by number, on the same address inside (a state backend)', async () => {
+      const sandbox = await createSandbox({
+        mode: 'bwrap',
+        network: true,
+        readOnlyPaths: [],
+        dataDir: work,
+        egressHosts: [`127.0.0.1:${port}`],
+      });
+      const before = hits.length;
+      const listed = await sandbox.run({
+        argv: ['/bin/sh', '-c', `curl -sS -m 10 http://127.0.0.1:${port}/state/x; echo "exit=$?"`],
+        cwd: work,
+        writable: [work],
+        env: { PATH: '/usr/bin:/bin' },
+        timeoutMs: 20_000,
+      });
+      expect(listed.stdout).toBe('hello from the registry\nexit=0\n');
+      expect(hits).toHaveLength(before + 1);
+      // Another port of the same address stays out of reach.
+      const other = await sandbox.run({
+        argv: ['/bin/sh', '-c', `curl -sS -m 10 http://127.0.0.1:${port + 1}/; echo "exit=$?"`],
+        cwd: work,
+        writable: [work],
+        env: { PATH: '/usr/bin:/bin' },
+        timeoutMs: 20_000,
+      });
+      expect(other.stdout).toMatch(/exit=[1-9]/);
+    });
+
     it('refuses an allowed name that resolves to loopback (DNS rebinding): nothing reaches the server', async () => {
       const refused: EgressRefusal[] = [];
       const sandbox = await createSandbox({

@@ -33,7 +33,7 @@ export interface BwrapPlan {
   argv: string[];
   limits?: StepLimits;
   /** When the step may reach the network: the host paths of the proxy socket and the forwarder script. */
-  egress?: { socket: string; forwarder: string; node: string };
+  egress?: { socket: string; forwarder: string; node: string; forwards?: string[] };
 }
 
 /**
@@ -57,8 +57,12 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy']) {
       env[name] = proxy;
     }
-    env.NO_PROXY = '';
-    env.no_proxy = '';
+    // Forwarded loopback addresses are served inside the sandbox itself: clients go there directly.
+    const direct = [...new Set((plan.egress.forwards ?? []).map((f) => f.slice(0, f.lastIndexOf(':'))))].join(
+      ',',
+    );
+    env.NO_PROXY = direct;
+    env.no_proxy = direct;
   }
   const limit = plan.limits
     ? [
@@ -70,7 +74,14 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
       ]
     : [];
   const forward = plan.egress
-    ? [plan.egress.node, FORWARDER_SCRIPT, String(FORWARDER_PORT), EGRESS_SOCKET, '--']
+    ? [
+        plan.egress.node,
+        FORWARDER_SCRIPT,
+        String(FORWARDER_PORT),
+        EGRESS_SOCKET,
+        ...(plan.egress.forwards ?? []),
+        '--',
+      ]
     : [];
   return [
     '--die-with-parent',

@@ -31,7 +31,10 @@ export interface EgressRefusal {
 export interface EgressOptions {
   /** The Unix socket path to listen on (in a server-owned folder). */
   socket: string;
-  /** `host` (port 443), `host:port`, or `*.domain` (any subdomain, port 443). Case-insensitive. */
+  /**
+   * `host` (port 443), `host:port`, or `*.domain` (any subdomain, port 443). Case-insensitive. An IP
+   * address listed by number is reachable even in a private or loopback range: the admin named it.
+   */
   allowed: string[];
   resolve?: Resolve;
   /** Told about every refused connection, for the log. */
@@ -103,10 +106,13 @@ export async function startEgressProxy(options: EgressOptions): Promise<Egress> 
     if (!isAllowedTarget(options.allowed, target.host, target.port)) {
       return refuse('403 Forbidden', `${target.host}:${target.port} is not on the allow-list`);
     }
-    const addresses = isIP(target.host) ? Promise.resolve([target.host]) : resolve(target.host);
+    // An address the admin put on the list by number is theirs to allow (an internal state backend);
+    // a name is always checked against the address policy, whatever it resolves to.
+    const literal = isIP(target.host) !== 0;
+    const addresses = literal ? Promise.resolve([target.host]) : resolve(target.host);
     addresses.then(
       (found) => {
-        const bad = found.find(forbidden);
+        const bad = literal ? undefined : found.find(forbidden);
         if (found.length === 0 || bad !== undefined) {
           return refuse(
             '403 Forbidden',
@@ -152,4 +158,13 @@ export async function startEgressProxy(options: EgressOptions): Promise<Egress> 
       await unlink(options.socket).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The loopback `ip:port` entries of an allow-list (e.g. a state backend on the host's 127.0.0.1:8500):
+ * the forwarder listens on the same address inside the sandbox and tunnels it through the proxy, since
+ * clients never send loopback traffic to a proxy.
+ */
+export function loopbackForwards(allowed: string[]): string[] {
+  return allowed.filter((entry) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d{1,5}$/.test(entry));
 }
