@@ -137,6 +137,17 @@ describe('a server whose bubblewrap cannot run (no user namespaces in the contai
     expect(h.replies(1)[0]).toContain("Not applied: Sluice's sandbox is unavailable");
     expect(h.replies(1)[0]).toContain(CAUSE);
   });
+
+  it('refuses the apply on merge: a failed sluice/apply on the merge commit, and a comment', async () => {
+    const pr = await h.openPullRequest(2, CHANGED);
+    await h.planDone(pr.headSha);
+    const mergeSha = await h.merge(pr);
+    expect(await h.statusDone(mergeSha, 'sluice/apply')).toMatchObject({
+      state: 'failure',
+      description: "Not applied: Sluice's sandbox is unavailable; see the comment",
+    });
+    expect(h.replies(2).join('\n')).toContain(`**Cause:** bubblewrap does not work here: ${CAUSE}`);
+  });
 });
 
 describe('SLUICE_SANDBOX=none', () => {
