@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { renderNotice } from './comments/render.js';
 import type { Settings } from './config/env.js';
 import { gateJobs } from './config/job-gate.js';
 import { readAppYml } from './forge/github/app-manifest.js';
@@ -14,6 +15,8 @@ import { gitlabWebhookRoute } from './forge/gitlab/webhook-route.js';
 import { ForgeRegistry } from './forge/registry.js';
 import type { Forge } from './forge/types.js';
 import { createJobHandler } from './jobs/handle-job.js';
+import { requireSandbox } from './jobs/require-sandbox.js';
+import { warnUnsandboxed } from './jobs/warn-unsandboxed.js';
 import { createLogger, type Logger } from './logger.js';
 import { openBackend } from './open-backend.js';
 import type { JobQueue, WorkerPool } from './queue/types.js';
@@ -21,7 +24,7 @@ import { type DbtToolInfo, findDbtTool } from './runner/dbt/dbt-tool.js';
 import { GitMirrors } from './runner/git-mirror.js';
 import { findInstalledTools, type InstalledTools } from './runner/installed-tools.js';
 import { createMasker } from './runner/mask.js';
-import { createSandbox } from './runner/sandbox.js';
+import { createSandbox, DEFAULT_EGRESS_HOSTS, type SandboxProblem } from './runner/sandbox.js';
 import { createDeliveryAcceptor } from './server/accept-delivery.js';
 import { buildServer, type WebhookPlugin } from './server/build-server.js';
 import { createMetrics } from './server/metrics.js';
@@ -125,15 +128,40 @@ export async function startSluice(
   const registry = new ForgeRegistry(forges);
 
   let pool: WorkerPool | undefined;
+  /** Why this process's workers cannot run steps: /readyz says so. */
+  let sandboxProblem: SandboxProblem | undefined;
   if (roles.workers > 0) {
     const sandbox = await createSandbox({
       mode: settings.sandbox,
       network: settings.sandboxNetwork,
       readOnlyPaths: [],
-      // Invisible even where a system directory holds them (e.g. an install under /usr/src/app).
-      hide: [settings.dataDir, process.cwd(), ...settings.secretFiles],
+      // Hidden: Sluice's install (from where its code is, never the working directory), its data and the key's folder.
+      dataDir: settings.dataDir,
+      secretFiles: settings.secretFiles,
+      egressHosts: [...DEFAULT_EGRESS_HOSTS, ...settings.egressHosts],
+      limits: settings.stepLimits,
+      onEgressRefused: (refusal) =>
+        logger.warn(refusal, 'egress proxy refused a connection from a sandboxed step'),
     });
-    logger.info({ sandbox: sandbox.mode, reason: sandbox.reason }, 'sandbox ready');
+    sandboxProblem = sandbox.problem;
+    if (sandbox.problem) {
+      logger.error(
+        { sandbox: sandbox.mode, cause: sandbox.problem.cause, fix: sandbox.problem.fix },
+        `sandbox unavailable: no plan or apply will run until it is fixed. Cause: ${sandbox.problem.cause}. Fix: ${sandbox.problem.fix}`,
+      );
+    } else if (sandbox.mode === 'none') {
+      logger.warn({ sandbox: sandbox.mode, reason: sandbox.reason }, sandbox.reason);
+    } else {
+      logger.info({ sandbox: sandbox.mode, reason: sandbox.reason }, 'sandbox ready');
+    }
+    // Unsandboxed on purpose: every comment the workers write says so.
+    const unsandboxedWarning =
+      sandbox.mode === 'none'
+        ? await renderNotice('unsandboxed-warning', {}, settings.templatesDir)
+        : undefined;
+    const workerForges = unsandboxedWarning
+      ? new ForgeRegistry(forges.map((forge) => warnUnsandboxed(forge, unsandboxedWarning)))
+      : registry;
     // Read once: a newly installed version is found after a restart.
     let tools: Promise<InstalledTools> | undefined;
     const installedTools = () =>
@@ -150,7 +178,7 @@ export async function startSluice(
       ));
     let dbtTool: Promise<DbtToolInfo> | undefined;
     const handler = createJobHandler({
-      forges: registry,
+      forges: workerForges,
       store,
       locks,
       queue,
@@ -176,9 +204,19 @@ export async function startSluice(
       publicUrl: settings.publicUrl,
     });
     // Repositories, autoplans and fork pull requests the server config turns off are dropped before any work.
-    const gated = gateJobs(handler, {
+    // Fail closed: without a working sandbox, jobs that would run PR code are refused and the PR told why.
+    const guarded = requireSandbox(handler, {
+      problem: sandbox.problem,
+      forges: workerForges,
       rules: settings.rules,
-      forges: registry,
+      store,
+      logger,
+      appName: settings.appName,
+      templatesDir: settings.templatesDir,
+    });
+    const gated = gateJobs(guarded, {
+      rules: settings.rules,
+      forges: workerForges,
       logger,
       appName: settings.appName,
       store,
@@ -189,7 +227,13 @@ export async function startSluice(
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (roles.server) {
-    app = await buildServer({ logger, metrics, ready: () => backend.ping(), webhooks });
+    const ready = async () => {
+      await backend.ping();
+      if (sandboxProblem) {
+        throw new Error(`the sandbox is unavailable: ${sandboxProblem.cause}. Fix: ${sandboxProblem.fix}`);
+      }
+    };
+    app = await buildServer({ logger, metrics, ready, webhooks });
     url = await app.listen({ host: settings.host, port: settings.port });
     logger.info({ url, forges: registry.kinds }, 'server listening');
     if (setupToken) {

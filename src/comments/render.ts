@@ -71,6 +71,15 @@ export async function renderJobErrorComment(
   return renderBody(createLiquid(opts.templatesDir), 'job-error', { view });
 }
 
+/** Renders a short notice (a template of its own, e.g. `sandbox-unavailable`) to Markdown. */
+export async function renderNotice(
+  template: string,
+  scope: Record<string, string>,
+  templatesDir?: string,
+): Promise<string> {
+  return renderBody(createLiquid(templatesDir), template, scope);
+}
+
 function createLiquid(templatesDir: string | undefined): Liquid {
   return new Liquid({
     root: templatesDir ? [templatesDir, defaultTemplatesDir()] : [defaultTemplatesDir()],

@@ -23,8 +23,21 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   SLUICE_DATA_DIR: z.string().default('.sluice'),
   SLUICE_REDIS_PREFIX: z.string().default('sluice'),
-  SLUICE_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+  /** `bwrap` (default; `auto` is its old name and no longer falls back) or `none`: unsandboxed, said on every comment. */
+  SLUICE_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('bwrap'),
+  /** `on`: steps reach allowed hosts through the egress proxy; never the host's network. */
   SLUICE_SANDBOX_NETWORK: z.enum(['on', 'off']).default('on'),
+  /** Hosts networked steps may reach besides the defaults (registries), comma-separated. */
+  SLUICE_EGRESS_HOSTS: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9*][A-Za-z0-9.*-]*(:\d{1,5})?)?(,[A-Za-z0-9*][A-Za-z0-9.*-]*(:\d{1,5})?)*$/,
+      'a comma list of host names (`host`, `host:port` or `*.domain`)',
+    )
+    .optional(),
+  SLUICE_STEP_MEMORY_MB: z.coerce.number().int().positive().default(8192),
+  SLUICE_STEP_MAX_PROCESSES: z.coerce.number().int().positive().default(1024),
+  SLUICE_STEP_MAX_FILE_MB: z.coerce.number().int().positive().default(4096),
   SLUICE_STEP_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(1800),
   SLUICE_PARALLEL_PLANS: z.coerce.number().int().positive().default(2),
   SLUICE_TEMPLATES_DIR: z.string().optional(),
@@ -99,8 +112,12 @@ export interface Settings {
   redisUrl?: string;
   redisPrefix: string;
   dataDir: string;
-  sandbox: 'auto' | 'bwrap' | 'none';
+  sandbox: 'bwrap' | 'none';
   sandboxNetwork: boolean;
+  /** Hosts networked steps may reach besides DEFAULT_EGRESS_HOSTS. */
+  egressHosts: string[];
+  /** Per-step limits (prlimit inside the sandbox). */
+  stepLimits: { memoryBytes: number; processes: number; fileBytes: number };
   stepTimeoutMs: number;
   parallelPlans: number;
   templatesDir?: string;
@@ -186,8 +203,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.SLUICE_REDIS_PREFIX,
     dataDir: resolve(e.SLUICE_DATA_DIR),
-    sandbox: e.SLUICE_SANDBOX,
+    sandbox: e.SLUICE_SANDBOX === 'none' ? 'none' : 'bwrap',
     sandboxNetwork: e.SLUICE_SANDBOX_NETWORK === 'on',
+    egressHosts: (e.SLUICE_EGRESS_HOSTS ?? '').split(',').filter(Boolean),
+    stepLimits: {
+      memoryBytes: e.SLUICE_STEP_MEMORY_MB * 1024 ** 2,
+      processes: e.SLUICE_STEP_MAX_PROCESSES,
+      fileBytes: e.SLUICE_STEP_MAX_FILE_MB * 1024 ** 2,
+    },
     stepTimeoutMs: e.SLUICE_STEP_TIMEOUT_SECONDS * 1000,
     parallelPlans: e.SLUICE_PARALLEL_PLANS,
     templatesDir: e.SLUICE_TEMPLATES_DIR ? resolve(e.SLUICE_TEMPLATES_DIR) : undefined,

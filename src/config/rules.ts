@@ -41,6 +41,8 @@ export interface PermissionRules {
 export interface SandboxRules {
   /** Undefined: the server's SLUICE_SANDBOX_NETWORK. */
   network?: boolean;
+  /** Hosts a networked step may reach besides the server's egress list (SLUICE_EGRESS_HOSTS and defaults). */
+  allowedHosts?: string[];
   /** Names of server environment variables passed to plan steps (values are read when the step runs). */
   planEnv: string[];
   /** Names of server environment variables passed to apply steps. */

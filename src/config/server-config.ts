@@ -96,6 +96,17 @@ const AbsolutePathSchema = said(
   { expected: 'an absolute path' },
 );
 
+/** A host the egress proxy lets a networked step reach: `host` (port 443), `host:port` or `*.domain`. */
+const EgressHostSchema = said(
+  z
+    .string()
+    .regex(
+      /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$/,
+      'must be a host name like `registry.example.com`, `git.example.com:8443` or `*.example.com`',
+    ),
+  { expected: 'a host name (`host`, `host:port` or `*.domain`)' },
+);
+
 const SandboxSchema = said(
   z.strictObject({
     network: z.boolean().optional(),
@@ -103,9 +114,13 @@ const SandboxSchema = said(
     apply_env: said(z.array(EnvNameSchema), { expected: 'a list of environment variable names' }).optional(),
     plan_paths: said(z.array(AbsolutePathSchema), { expected: 'a list of absolute paths' }).optional(),
     apply_paths: said(z.array(AbsolutePathSchema), { expected: 'a list of absolute paths' }).optional(),
+    allowed_hosts: said(z.array(EgressHostSchema), {
+      expected: 'a list of host names (`host`, `host:port` or `*.domain`)',
+    }).optional(),
   }),
   {
-    expected: 'a map with `network`, `plan_env`, `apply_env`, `plan_paths` and/or `apply_paths`',
+    expected:
+      'a map with `network`, `allowed_hosts`, `plan_env`, `apply_env`, `plan_paths` and/or `apply_paths`',
     where: 'in `sandbox`',
   },
 );
@@ -392,6 +407,7 @@ function toPatch(rule: RawRule, base: string): RulePatch {
     if (rule.sandbox.apply_env) sandbox.applyEnv = rule.sandbox.apply_env;
     if (rule.sandbox.plan_paths) sandbox.planPaths = rule.sandbox.plan_paths;
     if (rule.sandbox.apply_paths) sandbox.applyPaths = rule.sandbox.apply_paths;
+    if (rule.sandbox.allowed_hosts) sandbox.allowedHosts = rule.sandbox.allowed_hosts;
     patch.sandbox = sandbox;
   }
   return patch;

@@ -45,6 +45,7 @@ export async function dbtSessionOptions(
     signal: input.signal,
     masker: maskerForStage(deps.masker, names, serverEnv),
     network: rules?.network,
+    allowedHosts: rules?.allowedHosts,
     ...(input.dbt?.profilesDir !== undefined ? { profilesDir: input.dbt.profilesDir } : {}),
     ...(target !== undefined ? { target } : {}),
   };

@@ -6,6 +6,7 @@ import { codeSpan } from '../comments/markdown.js';
 import { renderPlanComment } from '../comments/render.js';
 import { buildPlanView, type PlanView } from '../comments/view.js';
 import type { ConfigIssue } from '../config/repo-config.js';
+import { SluiceError } from '../errors.js';
 import { loadRepoConfig } from '../jobs/load-repo-config.js';
 import { mapLimit } from '../jobs/map-limit.js';
 import { projectTool } from '../jobs/project-tool.js';
@@ -146,6 +147,13 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       hide: [revisions.root],
     });
     if (sandbox.mode === 'none') options.notice(sandbox.reason);
+    // Fail closed: no silent fall-back to running the plan unsandboxed (use --no-sandbox on purpose).
+    if (sandbox.problem) {
+      throw new SluiceError(
+        'SANDBOX_UNAVAILABLE',
+        `${sandbox.problem.cause}. ${sandbox.problem.fix.replace('set SLUICE_SANDBOX=none', 'pass --no-sandbox')}`,
+      );
+    }
     const installed = await (options.tools ?? findInstalledTools)();
     const tool = installed.default;
     const count = projects.length === 1 ? '1 project' : `${projects.length} projects`;

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -232,36 +231,46 @@ describe('sluice plan on a local checkout (real git, real OpenTofu)', () => {
   });
 
   it('on SIGINT cancels the running plan, kills its process tree and cleans up', async () => {
-    // A module source that never answers: `tofu init` hangs on it until it is killed.
-    const sockets: Socket[] = [];
-    const closed: Promise<void>[] = [];
-    const server = createServer((socket) => {
-      sockets.push(socket);
-      closed.push(new Promise((resolve) => socket.once('close', () => resolve())));
-      // Read (and drop) the request, so the client's end of the connection is seen.
-      socket.resume();
+    // A step that never ends (the sandbox has no host network to hang on): it says when it started.
+    const sleeper = `sleep 600.${process.pid}`;
+    await origin.commit('feature', {
+      'sluice.yaml': `version: 1
+projects:
+  - dir: envs/slow
+    workflow: slow
+workflows:
+  slow:
+    plan:
+      steps:
+        - init
+        - run: [sh, -c, "echo started > started-marker; exec ${sleeper}"]
+        - plan
+`,
+      'envs/slow/main.tf': 'resource "terraform_data" "slow" {\n  input = "slow"\n}\n',
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    try {
-      await origin.commit('feature', {
-        'envs/slow/main.tf': `module "m" {\n  source = "http://127.0.0.1:${port}/m.tar.gz"\n}\n`,
-      });
-      const child = runCli(['plan'], { cwd: work, env });
-      await expect.poll(() => sockets.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    const started = async () => {
+      for (const copy of await scratchCopies()) {
+        const names = await readdir(join(tmp, copy, 'tree', 'envs', 'slow')).catch(() => []);
+        if (names.includes('started-marker')) return true;
+      }
+      return false;
+    };
+    const running = async () =>
+      (await promisify(execFile)('ps', ['-eo', 'args'])).stdout
+        .split('\n')
+        .some((line) => line.trim() === sleeper);
+    const child = runCli(['plan'], { cwd: work, env });
+    await expect.poll(started, { timeout: 60_000 }).toBe(true);
+    expect(await running()).toBe(true);
 
-      child.child.kill('SIGINT');
+    child.child.kill('SIGINT');
 
-      expect(await child.exit).toBe(130);
-      // tofu is gone with its connection, not left running behind the exited CLI.
-      await Promise.all(closed);
-      expect(child.stdout()).toBe('');
-      expect(child.stderr()).toContain('SIGINT: cancelling the running plans');
-      expect(child.stderr()).toContain('cancelled; nothing printed');
-      expect(await scratchCopies()).toEqual([]);
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    }
+    expect(await child.exit).toBe(130);
+    // The step is gone with the CLI, not left running behind it.
+    await expect.poll(running, { timeout: 10_000 }).toBe(false);
+    expect(child.stdout()).toBe('');
+    expect(child.stderr()).toContain('SIGINT: cancelling the running plans');
+    expect(child.stderr()).toContain('cancelled; nothing printed');
+    expect(await scratchCopies()).toEqual([]);
   });
 });

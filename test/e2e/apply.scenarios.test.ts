@@ -33,7 +33,11 @@ function applyHarness(
     ctx.h = await startHarness({
       forge,
       initialFiles: { 'README.md': '# infra\n', ...Object.fromEntries(stacks) },
-      env: { SLUICE_SANDBOX_NETWORK: 'on', ...options.env },
+      env: {
+        SLUICE_SANDBOX_NETWORK: 'on',
+        SLUICE_EGRESS_HOSTS: new URL(ctx.states.url).host,
+        ...options.env,
+      },
     });
     for (const [user, access] of Object.entries(options.access)) ctx.h.forge.setAccess(user, access);
   });

@@ -43,7 +43,11 @@ function configHarness(
     ctx.h = await startHarness({
       forge,
       initialFiles: { 'README.md': '# infra\n', ...Object.fromEntries(stacks), ...options.files },
-      env: { SLUICE_SANDBOX_NETWORK: 'on', SLUICE_CONFIG: configFile },
+      env: {
+        SLUICE_SANDBOX_NETWORK: 'on',
+        SLUICE_EGRESS_HOSTS: new URL(ctx.states.url).host,
+        SLUICE_CONFIG: configFile,
+      },
     });
     for (const [user, access] of Object.entries(options.access)) ctx.h.forge.setAccess(user, access);
     for (const user of options.sre ?? []) {

@@ -57,7 +57,7 @@ describe('a project pinned to another OpenTofu version (GitHub, merge mode)', ()
           ['pinned', 'plain', 'missing'].map((d) => [`${d}/main.tf`, stack(ctx.states, d, 1)]),
         ),
       },
-      env: { SLUICE_SANDBOX_NETWORK: 'on' },
+      env: { SLUICE_SANDBOX_NETWORK: 'on', SLUICE_EGRESS_HOSTS: new URL(ctx.states.url).host },
     });
     ctx.h.forge.setAccess('dev', 'write');
     ctx.h.forge.setAccess('reviewer', 'write');

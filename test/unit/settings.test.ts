@@ -6,7 +6,28 @@ describe('loadSettings', () => {
     const s = loadSettings({});
     expect(s.port).toBe(3000);
     expect(s.github).toBeUndefined();
-    expect(s.sandbox).toBe('auto');
+    expect(s.sandbox).toBe('bwrap');
+  });
+
+  it('reads the sandbox settings: `auto` is bwrap (no fallback), egress hosts and step limits', () => {
+    expect(loadSettings({ SLUICE_SANDBOX: 'auto' }).sandbox).toBe('bwrap');
+    expect(loadSettings({ SLUICE_SANDBOX: 'none' }).sandbox).toBe('none');
+    const s = loadSettings({
+      SLUICE_EGRESS_HOSTS: 'git.example.com:8443,*.corp.example.com',
+      SLUICE_STEP_MEMORY_MB: '512',
+      SLUICE_STEP_MAX_PROCESSES: '100',
+      SLUICE_STEP_MAX_FILE_MB: '10',
+    });
+    expect(s.egressHosts).toEqual(['git.example.com:8443', '*.corp.example.com']);
+    expect(s.stepLimits).toEqual({ memoryBytes: 512 * 1024 ** 2, processes: 100, fileBytes: 10 * 1024 ** 2 });
+    expect(loadSettings({}).stepLimits).toEqual({
+      memoryBytes: 8192 * 1024 ** 2,
+      processes: 1024,
+      fileBytes: 4096 * 1024 ** 2,
+    });
+    expect(() => loadSettings({ SLUICE_EGRESS_HOSTS: 'https://x.example.com/' })).toThrow(
+      /SLUICE_EGRESS_HOSTS/,
+    );
   });
 
   it('reads SLUICE_EXTRA_TOOLS as absolute paths, and refuses a relative one', () => {

@@ -39,6 +39,8 @@ export interface DbtSessionOptions {
   signal: AbortSignal;
   masker: Masker;
   network?: boolean;
+  /** Hosts the egress proxy lets these steps reach besides the server's list. */
+  allowedHosts?: string[];
 }
 
 export interface DbtSession {

@@ -25,6 +25,7 @@ export interface DbtStepOptions {
   masker: Masker;
   /** Undefined: the sandbox's default. */
   network?: boolean;
+  allowedHosts?: string[];
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -62,6 +63,7 @@ export function dbtStepRunner(options: DbtStepOptions) {
       signal: options.signal,
       maxOutputBytes,
       network: options.network,
+      allowedHosts: options.allowedHosts,
     });
     return { name, argv: ['dbt', ...args], ...maskOutcome(raw, options.masker) };
   };

@@ -117,6 +117,7 @@ export async function runProjectStage(
       serverDir: stage.serverDir,
       cliConfigFile,
       network: options.sandboxRules?.network,
+      allowedHosts: options.sandboxRules?.allowedHosts,
     }),
     builtin: stage.builtin,
     environment: stageEnvironment({

@@ -23,6 +23,8 @@ export interface StepRunnerOptions {
   masker: Masker;
   /** Undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK). */
   network?: boolean;
+  /** Hosts the egress proxy lets this project reach besides the server's list. */
+  allowedHosts?: string[];
 }
 
 export interface StepCall {
@@ -76,6 +78,7 @@ export function stepRunner(options: StepRunnerOptions) {
       signal: options.signal,
       maxOutputBytes: call.maxOutputBytes,
       network: options.network,
+      allowedHosts: options.allowedHosts,
     });
     return {
       result: {

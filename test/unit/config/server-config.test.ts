@@ -166,6 +166,13 @@ const invalid: Array<[string, string, string[]]> = [
     ['server.yaml:5:19 `PATH` is set by Sluice itself and cannot be configured.'],
   ],
   [
+    'an allowed host written as a URL',
+    `${R}    sandbox:\n      allowed_hosts: [https://git.example.com/]\n`,
+    [
+      'server.yaml:5:23 `repos[0].sandbox.allowed_hosts[0]` must be a host name (`host`, `host:port` or `*.domain`), not the text "https://git.example.com/".',
+    ],
+  ],
+  [
     'network: off is text in YAML 1.2',
     `${R}    sandbox:\n      network: off\n`,
     ['server.yaml:5:16 `repos[0].sandbox.network` must be `true` or `false`, not the text "off".'],
@@ -364,6 +371,16 @@ describe('resolveRules', () => {
       projects: [{ match: 'b/**', apply: { users: [], teams: ['b'] } }],
     });
     expect(rules.sandbox).toEqual({ planEnv: ['A'], applyEnv: ['B'] });
+  });
+
+  it('reads the hosts a repository may reach through the egress proxy', () => {
+    const rules = resolve(
+      `${S}  - id: ${id}\n    sandbox:\n      network: true\n      allowed_hosts: [git.example.com:8443, '*.corp.example.com']\n`,
+    );
+    expect(rules.sandbox).toMatchObject({
+      network: true,
+      allowedHosts: ['git.example.com:8443', '*.corp.example.com'],
+    });
   });
 
   it('carries the server workflows', () => {

@@ -119,26 +119,29 @@ describe('bubblewrap sandbox isolation', () => {
     expect(net.stdout).not.toMatch(/eth0|ens|enp/);
   });
 
-  it("lets one run override the sandbox's network setting, both ways", async () => {
+  it("lets one run override the sandbox's network setting, both ways, never with the host's network", async () => {
     const interfaces = (text: string) =>
       text
         .split('\n')
         .map((line) => /^\s*([\w.-]+):/.exec(line)?.[1])
         .filter(Boolean)
         .sort();
-    const host = interfaces(await readFile('/proc/net/dev', 'utf8'));
     const netDev = (on: Sandbox, network: boolean) =>
       on.run({
-        argv: ['/bin/sh', '-c', 'cat /proc/net/dev'],
+        argv: ['/bin/sh', '-c', 'cat /proc/net/dev; echo "proxy=$HTTPS_PROXY"'],
         cwd: work,
         writable: [work],
         env: { PATH: '/usr/bin:/bin' },
         timeoutMs: 10_000,
         network,
       });
-    // Built with network off (above): a run that allows it sees the host's interfaces.
-    expect(interfaces((await netDev(sandbox, true)).stdout)).toEqual(host);
+    // Built with network off (above): a run that allows it gets the egress proxy, still only loopback.
+    const on = await netDev(sandbox, true);
+    expect(interfaces(on.stdout)).toEqual(['lo']);
+    expect(on.stdout).toContain('proxy=http://127.0.0.1:3128');
     const open = await createSandbox({ mode: 'bwrap', network: true, readOnlyPaths: [], hide: [secretDir] });
-    expect(interfaces((await netDev(open, false)).stdout)).toEqual(['lo']);
+    const off = await netDev(open, false);
+    expect(interfaces(off.stdout)).toEqual(['lo']);
+    expect(off.stdout).toContain('proxy=\n');
   });
 });
