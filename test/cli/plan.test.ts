@@ -250,7 +250,7 @@ workflows:
     });
     const started = async () => {
       for (const copy of await scratchCopies()) {
-        const names = await readdir(join(tmp, copy, 'tree', 'envs', 'slow')).catch(() => []);
+        const names: string[] = await readdir(join(tmp, copy, 'tree', 'envs', 'slow')).catch(() => []);
         if (names.includes('started-marker')) return true;
       }
       return false;
