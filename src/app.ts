@@ -26,6 +26,10 @@ import { createSandbox } from './runner/sandbox.js';
 import { createDeliveryAcceptor } from './server/accept-delivery.js';
 import { buildServer, type WebhookPlugin } from './server/build-server.js';
 import { createMetrics } from './server/metrics.js';
+import { loadPlanKey } from './store/plan-key.js';
+import { logPlanKey, tamperedLogLine } from './store/plan-key-log.js';
+import { createSealer } from './store/seal.js';
+import { sealedStore } from './store/sealed-store.js';
 
 export interface SluiceRoles {
   /** Serve webhooks and the API. */
@@ -52,13 +56,18 @@ export async function startSluice(
   roles: SluiceRoles,
   overrides: { logger?: Logger } = {},
 ): Promise<RunningSluice> {
-  const masker = createMasker(settings.secrets);
+  await mkdir(settings.dataDir, { recursive: true });
+  const planKey = await loadPlanKey(settings.planKey);
+  const masker = createMasker([...settings.secrets, planKey.text]);
   const logger =
     overrides.logger ?? createLogger({ level: settings.logLevel, mask: (line) => masker.mask(line) });
-  await mkdir(settings.dataDir, { recursive: true });
   const backend = openBackend(settings);
   logger.info({ backend: backend.name }, backend.reason);
-  const { store, queue, locks } = backend;
+  logPlanKey(logger, planKey, settings);
+  const { queue, locks } = backend;
+  const store = sealedStore(backend.store, createSealer(planKey.bytes), (record) =>
+    logger.error({ record }, tamperedLogLine(record)),
+  );
   const metrics = createMetrics(queue);
 
   const forges: Forge[] = [];

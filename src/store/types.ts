@@ -32,6 +32,8 @@ export interface PlanArtifact {
   planText: string;
   createdAt: string;
   tool: { name: string; version: string };
+  /** Written and checked by src/store/sealed-store.ts; backends only keep it. */
+  seal?: string;
 }
 
 export interface PlanStore {
@@ -46,6 +48,8 @@ export interface DbtPlanArtifact {
   /** The PR's manifest.json (masked), for an apply to compare against; absent when dbt could not parse. */
   manifest?: string;
   createdAt: string;
+  /** Written and checked by src/store/sealed-store.ts; backends only keep it. */
+  seal?: string;
 }
 
 /** Production's dbt state for one project (keys.ts dbtProductionKey): what a plan compares against. */
@@ -104,6 +108,8 @@ export interface PullState {
   url: string;
   plannedAt: string;
   projects: PlannedProject[];
+  /** Written and checked by src/store/sealed-store.ts; backends only keep it. */
+  seal?: string;
 }
 
 export interface PullStates {
