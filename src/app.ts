@@ -28,6 +28,7 @@ import { buildServer, type WebhookPlugin } from './server/build-server.js';
 import { createMetrics } from './server/metrics.js';
 import { loadPlanKey } from './store/plan-key.js';
 import { logPlanKey, tamperedLogLine } from './store/plan-key-log.js';
+import { anonymousRedisWarning, redisAcceptsAnonymous } from './store/redis/redis-auth-probe.js';
 import { createSealer } from './store/seal.js';
 import { sealedStore } from './store/sealed-store.js';
 
@@ -64,6 +65,11 @@ export async function startSluice(
   const backend = openBackend(settings);
   logger.info({ backend: backend.name }, backend.reason);
   logPlanKey(logger, planKey, settings);
+  const warnings: string[] = [];
+  if (settings.redisUrl && (await redisAcceptsAnonymous(settings.redisUrl))) {
+    warnings.push(anonymousRedisWarning(settings.redisUrl));
+    logger.warn(anonymousRedisWarning(settings.redisUrl));
+  }
   const { queue, locks } = backend;
   const store = sealedStore(backend.store, createSealer(planKey.bytes), (record) =>
     logger.error({ record }, tamperedLogLine(record)),
@@ -205,7 +211,13 @@ export async function startSluice(
   let app: FastifyInstance | undefined;
   let url: string | undefined;
   if (roles.server) {
-    app = await buildServer({ logger, metrics, ready: () => backend.ping(), webhooks });
+    app = await buildServer({
+      logger,
+      metrics,
+      ready: () => backend.ping(),
+      warnings: () => warnings,
+      webhooks,
+    });
     url = await app.listen({ host: settings.host, port: settings.port });
     logger.info({ url, forges: registry.kinds }, 'server listening');
     if (setupToken) {

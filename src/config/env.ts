@@ -23,7 +23,10 @@ const EnvSchema = z.object({
   SLUICE_DATA_DIR: z.string().default('.sluice'),
   SLUICE_REDIS_PREFIX: z.string().default('sluice'),
   /** The key that seals stored plans (docs/plan-integrity.md); else `<data dir>/plan-key`, made once. */
-  SLUICE_PLAN_KEY: z.string().min(32, 'must be at least 32 random characters, e.g. `openssl rand -hex 32`').optional(),
+  SLUICE_PLAN_KEY: z
+    .string()
+    .min(32, 'must be at least 32 random characters, e.g. `openssl rand -hex 32`')
+    .optional(),
   SLUICE_PLAN_KEY_FILE: z.string().min(1).optional(),
   SLUICE_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
   SLUICE_SANDBOX_NETWORK: z.enum(['on', 'off']).default('on'),

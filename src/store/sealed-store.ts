@@ -1,6 +1,6 @@
 import { SluiceError } from '../errors.js';
 import { prKey } from './keys.js';
-import { canonicalJson, type Sealer, type SealPart } from './seal.js';
+import { canonicalJson, contentHash, type Sealer, type SealPart } from './seal.js';
 import type { DbtPlanArtifact, PlanArtifact, PullState, Store } from './types.js';
 
 /** What kind of stored record failed its seal, and where it is stored. */
@@ -100,3 +100,7 @@ export function sealedStore(
     close: () => inner.close(),
   };
 }
+
+/** The SHA-256 of a plan's whole stored content: what a PR's plan state names as the plan to apply. */
+export const planArtifactHash = (artifact: PlanArtifact): string => contentHash(planParts(artifact));
+export const dbtPlanArtifactHash = (artifact: DbtPlanArtifact): string => contentHash(dbtPlanParts(artifact));
