@@ -25,8 +25,8 @@ export interface UnapprovedPlan {
 
 /**
  * Which projects' plans no approval covers. An approval covers the plans that existed when it was
- * given: a project's plan is covered when an approval came at or after the moment a plan with its
- * inputs (project, extra arguments, variables) was first recorded in an unbroken line of re-plans.
+ * given: the plan apply would run is covered when the plan current at an approval's time (the latest
+ * recorded at or before it) was made from the same inputs (project, extra arguments, variables).
  * Re-plans with the same inputs (a push, a stale plan planned again, the merge commit) keep the
  * approval; the commit rule (apply-requirements.ts) decides about the code. Times compare in whole
  * seconds, as forges report them. An approval without a time covers a plan only when the project was
@@ -44,17 +44,17 @@ export function unapprovedPlans(
       unapproved.push({ name: project.name, plan: 'unknown' });
       continue;
     }
-    let first = plans.length - 1;
-    while (first > 0 && plans[first - 1]?.inputs === current.inputs) first -= 1;
-    const since = seconds(plans[first]?.at ?? current.at);
-    const covered = approvals.some((a) => (a.at === undefined ? first === 0 : seconds(a.at) >= since));
+    const seen = (approval: TimedApproval) => currentAt(plans, approval.at);
+    const covered = approvals.some((a) =>
+      a.at === undefined
+        ? plans.every((p) => p.inputs === current.inputs)
+        : seen(a)?.inputs === current.inputs,
+    );
     if (covered) continue;
-    const latest = approvals
-      .map((a) => (a.at === undefined ? undefined : seconds(a.at)))
-      .filter((t): t is number => t !== undefined && !Number.isNaN(t))
-      .sort((a, b) => b - a)[0];
-    const approved =
-      latest === undefined ? undefined : [...plans].reverse().find((p) => seconds(p.at) <= latest);
+    const latest = [...approvals]
+      .filter((a) => a.at !== undefined && !Number.isNaN(seconds(a.at)))
+      .sort((a, b) => seconds(b.at ?? '') - seconds(a.at ?? ''))[0];
+    const approved = latest ? seen(latest) : undefined;
     unapproved.push({
       name: project.name,
       plan: shortPlanId(current.id),
@@ -62,6 +62,13 @@ export function unapprovedPlans(
     });
   }
   return unapproved;
+}
+
+/** The plan that was current at `at`: the latest recorded in or before that second. */
+function currentAt(plans: readonly PlanRecord[], at: string | undefined): PlanRecord | undefined {
+  if (at === undefined) return undefined;
+  const t = seconds(at);
+  return [...plans].reverse().find((p) => seconds(p.at) <= t);
 }
 
 /** Whole seconds since the epoch; NaN for a time that does not parse (never covers anything). */
