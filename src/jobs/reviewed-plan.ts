@@ -67,8 +67,10 @@ function tampered(record: TamperedRecord, log: Logger): ReviewedPlan<never> {
 
 /** What the PR is told when a stored plan (or the PR's plan state: no project) fails its integrity check. */
 export function tamperedPlanMessage(record: TamperedRecord, project?: string): string {
-  const what = project ? `the stored plan for ${codeSpan(project)}` : 'the stored plans of this change';
+  const [what, its] = project
+    ? [`the stored plan for ${codeSpan(project)}`, 'its']
+    : ['the stored plans of this change', 'their'];
   return record.reason === 'unsealed'
-    ? `**Not applied:** ${what} has no integrity seal: it was stored before Sluice sealed plans, or by something other than Sluice. Comment \`sluice plan\` to plan again, review the new plan, then apply.`
-    : `**Not applied:** ${what} failed its integrity check: it was changed outside Sluice. Comment \`sluice plan\` to plan again, and check who can write to Redis (or the data directory).`;
+    ? `**Not applied:** ${what} ${project ? 'has' : 'have'} no integrity seal: stored before Sluice sealed plans, or by something other than Sluice. Comment \`sluice plan\` to plan again, review the new plan, then apply.`
+    : `**Not applied:** ${what} failed ${its} integrity check: ${project ? 'it was' : 'they were'} changed outside Sluice. Comment \`sluice plan\` to plan again, and check who can write to Redis (or the data directory).`;
 }
