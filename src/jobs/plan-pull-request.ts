@@ -26,11 +26,12 @@ import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
 import { planDbt } from './plan-dbt.js';
 import { shortPlanId, terraformPlanIdentity } from './plan-identity.js';
-import { previousPlans, type StoredPlan, withPlanRecords } from './plan-records.js';
+import { type StoredPlan, withPlanRecords } from './plan-records.js';
 import { planRequirementsError, planRequirementsWanted, unmetPlanRequirements } from './plan-requirements.js';
 import { projectTool } from './project-tool.js';
 import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
+import { pullStateIfIntact } from './read-pull-state.js';
 import { reply } from './reply.js';
 import { requirementFacts } from './requirement-facts.js';
 import { checkoutRulesCommit } from './rules-commit.js';
@@ -441,7 +442,7 @@ async function recordPlans(
   targeted: boolean,
 ): Promise<void> {
   const key = prKey(pull.ref);
-  const previous = await previousPlans(deps, key);
+  const previous = await pullStateIfIntact(deps, key);
   const plannedAt = new Date().toISOString();
   const kept =
     targeted && previous?.headSha === headSha

@@ -1,24 +1,10 @@
 import type { PlannedProject, PlanRecord, PullState } from '../store/types.js';
 import { appendPlanRecord } from './plan-identity.js';
-import { readPullState } from './read-pull-state.js';
-import type { WorkerDeps } from './worker-deps.js';
 
 /** What a plan job stored for one project: the artifact's hash and the plan's identity. */
 export interface StoredPlan {
   hash: string;
   identity: Pick<PlanRecord, 'id' | 'inputs'>;
-}
-
-/**
- * The PR's previous plan state, to carry plan records over. One that fails its seal is not carried
- * (logged): the new plans then start a fresh record, and earlier approvals do not cover them.
- */
-export async function previousPlans(
-  deps: Pick<WorkerDeps, 'store' | 'logger'>,
-  prKey: string,
-): Promise<PullState | undefined> {
-  const read = await readPullState(deps.store, prKey, deps.logger);
-  return read.ok ? read.state : undefined;
 }
 
 /**

@@ -17,3 +17,15 @@ export async function readPullState(
     return { ok: false, record: error.record };
   }
 }
+
+/**
+ * A PR's plan state for housekeeping (permissions, locks, re-plans): one that fails its seal is logged
+ * and treated as gone, so `sluice plan`, `sluice unlock` and closing the PR still work and replace it.
+ */
+export async function pullStateIfIntact(
+  deps: { store: Store; logger: Logger },
+  prKey: string,
+): Promise<PullState | undefined> {
+  const read = await readPullState(deps.store, prKey, deps.logger);
+  return read.ok ? read.state : undefined;
+}

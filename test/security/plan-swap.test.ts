@@ -40,6 +40,7 @@ describe.each<[BackendName, Record<string, string>]>([
       },
       env: { SLUICE_SANDBOX_NETWORK: 'on', ...env },
     });
+    h.forge.setAccess('dev', 'write');
     h.forge.setAccess('reviewer', 'write');
     raw = rawStore(h);
   });
@@ -107,6 +108,24 @@ describe.each<[BackendName, Record<string, string>]>([
     );
     expect(states.serials('state')).toEqual([]);
     expect(states.serials('attacker')).toEqual([]);
+    // The way out still works: the bad state is set aside, and the PR's lock is released.
+    await h.comment(3, 'sluice unlock');
+    await h.waitFor(() => h.replies(3).some((r) => r.includes('Released 1 lock')), { timeoutMs: 30_000 });
+  });
+
+  it('an open Redis is a warning at start and on /readyz, never not-ready', async () => {
+    const answer = await fetch(`${h.sluice.url}/readyz`);
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as { status: string; warnings?: string[] };
+    const log = h.logs.find((l) => l.includes('accepts connections without a password'));
+    if (backend === 'redis') {
+      expect(body.status).toBe('ready');
+      expect(body.warnings?.[0]).toMatch(/^Redis at 127\.0\.0\.1:\d+ accepts connections without a password/);
+      expect(log).toMatch(/"level":40[^\n]*Require a password/);
+    } else {
+      expect(body).toEqual({ status: 'ready' });
+      expect(log).toBeUndefined();
+    }
   });
 
   it('the plan key never reaches a log line or comment', async () => {

@@ -16,6 +16,8 @@ export async function redisAcceptsAnonymous(url: string): Promise<boolean | unde
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
+    // The ready check's INFO would fail on a guarded Redis and close the connection before the PING.
+    enableReadyCheck: false,
     retryStrategy: () => null,
     connectTimeout: PROBE_TIMEOUT_MS,
   });
