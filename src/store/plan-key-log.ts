@@ -1,6 +1,5 @@
-import type { Settings } from '../config/env.js';
 import type { Logger } from '../logger.js';
-import type { PlanKey } from './plan-key.js';
+import type { PlanKey, PlanKeySource } from './plan-key.js';
 import type { TamperedRecord } from './sealed-store.js';
 
 /**
@@ -10,7 +9,7 @@ import type { TamperedRecord } from './sealed-store.js';
 export function logPlanKey(
   logger: Logger,
   key: PlanKey,
-  settings: Pick<Settings, 'redisUrl' | 'planKey'>,
+  settings: { redisUrl?: string; planKey: PlanKeySource },
 ): void {
   logger.info({ planKey: key.origin }, 'stored plans are sealed with the plan key');
   if (settings.redisUrl && settings.planKey.kind === 'generated') {
