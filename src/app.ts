@@ -28,6 +28,11 @@ import { createSandbox, DEFAULT_EGRESS_HOSTS, type SandboxProblem } from './runn
 import { createDeliveryAcceptor } from './server/accept-delivery.js';
 import { buildServer, type WebhookPlugin } from './server/build-server.js';
 import { createMetrics } from './server/metrics.js';
+import { loadPlanKey } from './store/plan-key.js';
+import { logPlanKey, tamperedLogLine } from './store/plan-key-log.js';
+import { anonymousRedisWarning, redisAcceptsAnonymous } from './store/redis/redis-auth-probe.js';
+import { createSealer } from './store/seal.js';
+import { sealedStore } from './store/sealed-store.js';
 
 export interface SluiceRoles {
   /** Serve webhooks and the API. */
@@ -54,13 +59,23 @@ export async function startSluice(
   roles: SluiceRoles,
   overrides: { logger?: Logger } = {},
 ): Promise<RunningSluice> {
-  const masker = createMasker(settings.secrets);
+  await mkdir(settings.dataDir, { recursive: true });
+  const planKey = await loadPlanKey(settings.planKey);
+  const masker = createMasker([...settings.secrets, planKey.text]);
   const logger =
     overrides.logger ?? createLogger({ level: settings.logLevel, mask: (line) => masker.mask(line) });
-  await mkdir(settings.dataDir, { recursive: true });
   const backend = openBackend(settings);
   logger.info({ backend: backend.name }, backend.reason);
-  const { store, queue, locks } = backend;
+  logPlanKey(logger, planKey, settings);
+  const warnings: string[] = [];
+  if (settings.redisUrl && (await redisAcceptsAnonymous(settings.redisUrl))) {
+    warnings.push(anonymousRedisWarning(settings.redisUrl));
+    logger.warn(anonymousRedisWarning(settings.redisUrl));
+  }
+  const { queue, locks } = backend;
+  const store = sealedStore(backend.store, createSealer(planKey.bytes), (record) =>
+    logger.error({ record }, tamperedLogLine(record)),
+  );
   const metrics = createMetrics(queue);
 
   const forges: Forge[] = [];
@@ -233,7 +248,7 @@ export async function startSluice(
         throw new Error(`the sandbox is unavailable: ${sandboxProblem.cause}. Fix: ${sandboxProblem.fix}`);
       }
     };
-    app = await buildServer({ logger, metrics, ready, webhooks });
+    app = await buildServer({ logger, metrics, ready, warnings: () => warnings, webhooks });
     url = await app.listen({ host: settings.host, port: settings.port });
     logger.info({ url, forges: registry.kinds }, 'server listening');
     if (setupToken) {

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   JOB_SUPERSEDED: { status: 409, retryable: false },
   JOB_INVALID: { status: 400, retryable: false },
   NOT_READY: { status: 503, retryable: true },
+  /** A stored plan or plan state failed its seal (src/store/sealed-store.ts): never acted on. */
+  STORED_RECORD_TAMPERED: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

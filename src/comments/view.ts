@@ -67,6 +67,8 @@ export interface ProjectView {
   statusLabel: string;
   /** Short form for the summary list. */
   shortStatus: string;
+  /** The plan's short id (src/jobs/plan-identity.ts), beside the title: approvals name it. */
+  planId?: string;
   /** Why this project was planned, when it is not obvious from the diff. */
   note?: string;
   /** e.g. "Outputs that change: `url`". */
@@ -105,9 +107,12 @@ export function buildPlanView(input: PlanCommentInput): PlanView {
   // Projects of one PR may run different OpenTofu/Terraform versions (`tool`): then each says which.
   const toolNames = new Set(input.results.filter((r) => !r.dbt).map(toolName));
   const projects = input.results.map((r) =>
-    r.dbt
-      ? dbtProjectView(r, r.dbt, input.mermaid ?? false)
-      : withTool(projectView(r, input.changeRequest), r, toolNames.size > 1),
+    withPlanId(
+      r.dbt
+        ? dbtProjectView(r, r.dbt, input.mermaid ?? false)
+        : withTool(projectView(r, input.changeRequest), r, toolNames.size > 1),
+      r,
+    ),
   );
   const pending = (input.pending ?? []).map(projectTitle);
   const state = pending.length > 0 ? 'pending' : projects.length > 0 ? 'done' : 'empty';
@@ -270,6 +275,11 @@ function stepOutput(result: ProjectPlanResult): CodeBlockView | undefined {
 
 function toolName(result: ProjectPlanResult): string {
   return `${TOOL_NAMES[result.tool.name]} ${result.tool.version}`;
+}
+
+/** A planned project's section shows its plan's short id: what an approval is given for. */
+function withPlanId(view: ProjectView, result: ProjectPlanResult): ProjectView {
+  return result.status === 'planned' && result.planId ? { ...view, planId: result.planId } : view;
 }
 
 /** A planned project's section names the tool that planned it when the comment has more than one. */

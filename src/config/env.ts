@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SluiceError } from '../errors.js';
+import { GENERATED_PLAN_KEY_FILE, type PlanKeySource } from '../store/plan-key.js';
 import { type ApplyRequirement, defaultRules, type RepoRules } from './rules.js';
 import { createRulesSource } from './rules-source.js';
 import { loadServerConfig, type ServerConfig } from './server-config.js';
@@ -23,6 +24,12 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   SLUICE_DATA_DIR: z.string().default('.sluice'),
   SLUICE_REDIS_PREFIX: z.string().default('sluice'),
+  /** The key that seals stored plans (docs/plan-integrity.md); else `<data dir>/plan-key`, made once. */
+  SLUICE_PLAN_KEY: z
+    .string()
+    .min(32, 'must be at least 32 random characters, e.g. `openssl rand -hex 32`')
+    .optional(),
+  SLUICE_PLAN_KEY_FILE: z.string().min(1).optional(),
   /** `bwrap` (default; `auto` is its old name and no longer falls back) or `none`: unsandboxed, said on every comment. */
   SLUICE_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('bwrap'),
   /** `on`: steps reach allowed hosts through the egress proxy; never the host's network. */
@@ -145,6 +152,8 @@ export interface Settings {
   secretFiles: string[];
   /** OpenTofu/Terraform binaries besides the default and the tools directory (src/runner/installed-tools.ts). */
   extraTools: string[];
+  /** Where the key that seals stored plans comes from (src/store/plan-key.ts). */
+  planKey: PlanKeySource;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -154,6 +163,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SluiceError('SERVER_CONFIG_INVALID', `invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const planKey = planKeySource(e);
   const privateKey = e.PRIVATE_KEY ?? (e.PRIVATE_KEY_PATH ? readKey(e.PRIVATE_KEY_PATH) : undefined);
   const githubParts = [e.APP_ID, privateKey, e.WEBHOOK_SECRET];
   let github: GithubSettings | undefined;
@@ -235,9 +245,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       gitlab?.token,
       gitlab?.webhookSecret,
       gitlab?.webhookSigningToken,
+      planKey.kind === 'generated' ? undefined : planKey.value,
     ].filter((s): s is string => Boolean(s)),
-    secretFiles: e.PRIVATE_KEY_PATH ? [resolve(e.PRIVATE_KEY_PATH)] : [],
+    secretFiles: [
+      ...(e.PRIVATE_KEY_PATH ? [resolve(e.PRIVATE_KEY_PATH)] : []),
+      // A generated key lives in the data directory, which the sandbox hides whole.
+      ...(planKey.kind === 'file' ? [planKey.path] : []),
+    ],
     extraTools: (e.SLUICE_EXTRA_TOOLS ?? '').split(':').filter(Boolean),
+    planKey,
   };
 }
 
@@ -261,13 +277,28 @@ function gitlabSettings(e: z.infer<typeof EnvSchema>, urlGiven: boolean): Gitlab
   return undefined;
 }
 
-function readKey(path: string): string {
+function planKeySource(e: z.infer<typeof EnvSchema>): PlanKeySource {
+  if (e.SLUICE_PLAN_KEY && e.SLUICE_PLAN_KEY_FILE) {
+    throw new SluiceError(
+      'SERVER_CONFIG_INVALID',
+      'SLUICE_PLAN_KEY and SLUICE_PLAN_KEY_FILE are both set: set one of them.',
+    );
+  }
+  if (e.SLUICE_PLAN_KEY) return { kind: 'env', value: e.SLUICE_PLAN_KEY.trim() };
+  if (e.SLUICE_PLAN_KEY_FILE) {
+    const path = resolve(e.SLUICE_PLAN_KEY_FILE);
+    return { kind: 'file', path, value: readKey(path, 'SLUICE_PLAN_KEY_FILE').trim() };
+  }
+  return { kind: 'generated', path: join(resolve(e.SLUICE_DATA_DIR), GENERATED_PLAN_KEY_FILE) };
+}
+
+function readKey(path: string, name = 'PRIVATE_KEY_PATH'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new SluiceError(
       'SERVER_CONFIG_INVALID',
-      `PRIVATE_KEY_PATH ${path} cannot be read: ${(error as Error).message}`,
+      `${name} ${path} cannot be read: ${(error as Error).message}`,
     );
   }
 }

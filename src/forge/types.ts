@@ -75,6 +75,8 @@ export interface Approval {
   user: string;
   /** Head SHA the review was given on, when the forge reports it. */
   commitSha?: string;
+  /** When it was given (ISO), when the forge reports it: an approval covers the plans that existed then. */
+  at?: string;
   dismissed: boolean;
 }
 

@@ -16,6 +16,7 @@ import {
 import { dbtProductionKey, repoKey } from '../store/keys.js';
 import { dbtSessionOptions } from './dbt-session-options.js';
 import { reply } from './reply.js';
+import { readReviewedDbtPlan, tamperedPlanMessage } from './reviewed-plan.js';
 import type { RunSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -27,6 +28,8 @@ export interface DbtApplyInput {
   project: Project;
   /** Where the reviewed plan is stored (keys.ts planKey). */
   planKey: string;
+  /** The stored plan's content hash the PR's plan state recorded: only that plan is applied. */
+  planHash?: string;
   headSha: string;
   checkoutDir: string;
   artifactDir: string;
@@ -40,6 +43,7 @@ export interface DbtApplyInput {
 
 export type DbtApplyResult =
   | { outcome: 'applied' | 'failed'; message: string; output: string }
+  | { outcome: 'refused'; message: string; output: string }
   | { outcome: 'stale'; message: string; output: string };
 
 /**
@@ -53,7 +57,15 @@ export function applyDbt(deps: WorkerDeps, input: DbtApplyInput): Promise<DbtApp
 }
 
 async function applyDbtInProject(deps: WorkerDeps, input: DbtApplyInput): Promise<DbtApplyResult> {
-  const artifact = await deps.store.dbt.getPlan(input.planKey);
+  const reviewed = await readReviewedDbtPlan(deps.store, input, input.log);
+  if (!reviewed.ok && reviewed.why === 'tampered') {
+    return {
+      outcome: 'refused',
+      message: tamperedPlanMessage(reviewed.record, input.project.name),
+      output: '',
+    };
+  }
+  const artifact = reviewed.ok ? reviewed.artifact : undefined;
   if (!artifact) {
     return {
       outcome: 'failed',

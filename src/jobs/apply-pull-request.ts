@@ -31,8 +31,10 @@ import { mapLimit } from './map-limit.js';
 import { projectContext } from './plan-pull-request.js';
 import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
+import { readPullState } from './read-pull-state.js';
 import { reply } from './reply.js';
 import { isSluiceContext, requirementFacts } from './requirement-facts.js';
+import { readReviewedPlan, TAMPERED_STATUS, tamperedPlanMessage } from './reviewed-plan.js';
 import { checkoutRulesCommit } from './rules-commit.js';
 import { pullRequestFacts } from './run-facts.js';
 import { type RunSettings, runSettings } from './run-settings.js';
@@ -69,12 +71,18 @@ export async function applyPullRequest(
   const key = prKey(pr);
   const rules = deps.rules(pr.repo);
   const pull = await forge.getPullRequest(pr);
-  const state = await deps.store.pulls.get(key);
   const merged = pull.state === 'merged';
   const statusSha = merged && pull.mergeCommitSha ? pull.mergeCommitSha : pull.headSha;
   const words = forge.capabilities.changeRequest;
   const status = (state: 'pending' | 'success' | 'failure', description: string, context = APPLY_CONTEXT) =>
     forge.setCommitStatus(pr.repo, statusSha, { context, state, description, targetUrl: deps.publicUrl });
+  const read = await readPullState(deps.store, key, log);
+  if (!read.ok) {
+    await reply(forge, pr, tamperedPlanMessage(read.record));
+    await status('failure', TAMPERED_STATUS);
+    return 'refused';
+  }
+  const { state } = read;
 
   const applicable = state?.projects ?? [];
   const pending = applicable.filter(
@@ -129,16 +137,19 @@ export async function applyPullRequest(
   });
   const workDir = join(deps.dataDir, 'jobs', `apply-${request.runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
   try {
-    const unmet = unmetRequirements(
-      required,
-      await requirementFacts(forge, pull, checkout, toApply, new Set(required)),
-    );
+    const unmet = unmetRequirements(required, {
+      ...(await requirementFacts(forge, pull, checkout, toApply, new Set(required))),
+      plans: toApply,
+    });
     if (unmet.length > 0) {
       const intro = merged
         ? `This ${words.noun} was merged without meeting its apply requirements, so Sluice did not apply it. The locks stay until someone resolves it: fix the requirement and comment \`sluice apply\`, or \`sluice unlock\`.`
         : 'Sluice cannot apply yet:';
       await reply(forge, pr, [intro, '', ...unmet.map((u) => `- ${u.message}`)].join('\n'));
-      await status('failure', `Not applied: ${unmet.map((u) => u.requirement).join(', ')} not met`);
+      await status(
+        'failure',
+        `Not applied: ${[...new Set(unmet.map((u) => u.requirement))].join(', ')} not met`,
+      );
       return 'refused';
     }
 
@@ -406,6 +417,7 @@ async function applyOne(
       pr: pull.ref,
       project,
       planKey: planned.planKey,
+      planHash: planned.planHash,
       headSha: input.facts.headSha,
       checkoutDir: input.checkout.dir,
       artifactDir: input.artifactDir,
@@ -420,13 +432,21 @@ async function applyOne(
       dbt.outcome === 'applied' ? 'success' : 'failure',
       dbt.outcome === 'applied'
         ? 'Published'
-        : dbt.outcome === 'stale'
-          ? 'The saved plan is stale; planning again'
-          : 'Not published',
+        : dbt.outcome === 'refused'
+          ? TAMPERED_STATUS
+          : dbt.outcome === 'stale'
+            ? 'The saved plan is stale; planning again'
+            : 'Not published',
     );
     return view(dbt.outcome, dbt.message, dbt.output);
   }
-  const artifact = await deps.store.plans.get(planned.planKey);
+  const reviewed = await readReviewedPlan(deps.store, planned, input.log);
+  if (!reviewed.ok && reviewed.why === 'tampered') {
+    await deps.store.deliveries.release('apply', claim);
+    await input.setStatus('failure', TAMPERED_STATUS);
+    return view('refused', tamperedPlanMessage(reviewed.record, project.name));
+  }
+  const artifact = reviewed.ok ? reviewed.artifact : undefined;
   if (!artifact) {
     await deps.store.deliveries.release('apply', claim);
     await input.setStatus('failure', 'The saved plan expired');

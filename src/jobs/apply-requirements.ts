@@ -1,5 +1,6 @@
 import type { ApplyRequirement } from '../config/rules.js';
 import type { Approval, ChangeRequestWords, Mergeability } from '../forge/types.js';
+import { type PlannedForApproval, unapprovedPlans } from './approval-binding.js';
 
 export interface RequirementFacts {
   author: string;
@@ -12,6 +13,11 @@ export interface RequirementFacts {
   mergeability?: Mergeability;
   /** Projects whose files the base branch changed since the plan (when `undiverged` is required). */
   divergedProjects?: string[];
+  /**
+   * At apply: the plans that would be applied, with their records. An approval then covers only the
+   * plans that existed when it was given (approval-binding.ts).
+   */
+  plans?: PlannedForApproval[];
 }
 
 export interface UnmetRequirement {
@@ -23,7 +29,8 @@ export interface UnmetRequirement {
 /**
  * Which apply requirements do not hold. An approval counts when it is by someone other than the author,
  * not dismissed, and (where the forge says) given on the commit being applied: a push after approval
- * needs a new approval.
+ * needs a new approval. At apply (`facts.plans`), it also covers only the plans that existed when it
+ * was given: a project re-planned with other arguments or variables since needs a new approval.
  */
 export function unmetRequirements(
   required: readonly ApplyRequirement[],
@@ -37,6 +44,10 @@ export function unmetRequirements(
         a.user !== facts.author &&
         (a.commitSha === undefined || a.commitSha === facts.headSha),
     );
+    const unapproved = valid.length > 0 && facts.plans ? unapprovedPlans(facts.plans, valid) : [];
+    for (const plan of unapproved) {
+      unmet.push({ requirement: 'approved', message: changedAfterApproval(plan) });
+    }
     if (valid.length === 0) {
       const stale = facts.approvals.some((a) => !a.dismissed && a.user !== facts.author);
       unmet.push({
@@ -60,4 +71,11 @@ export function unmetRequirements(
     });
   }
   return unmet;
+}
+
+/** Names the plan apply would run and the one that was approved. */
+function changedAfterApproval(p: { name: string; plan: string; approvedPlan?: string }): string {
+  return p.approvedPlan
+    ? `**Approved**: the plan for \`${p.name}\` changed after the last approval (plan \`${p.plan}\`, approved plan \`${p.approvedPlan}\`): approve again to apply.`
+    : `**Approved**: the plan for \`${p.name}\` (plan \`${p.plan}\`) was made after the last approval: approve again to apply.`;
 }

@@ -12,6 +12,7 @@ import { SLUICE_VERSION } from '../version.js';
 import { rollbackDbt } from './apply-dbt.js';
 import { applyPullRequest } from './apply-pull-request.js';
 import { createPlanJobHandler } from './plan-pull-request.js';
+import { pullStateIfIntact } from './read-pull-state.js';
 import { releaseLocks } from './release-locks.js';
 import { reply } from './reply.js';
 import { runSettings } from './run-settings.js';
@@ -188,7 +189,7 @@ async function mayRun(
     return decide('apply', commandTargets(deployed, command));
   }
   if (command.name !== 'plan' && command.name !== 'apply' && command.name !== 'unlock') return undefined;
-  const planned = (await deps.store.pulls.get(prKey(job.pr)))?.projects ?? [];
+  const planned = (await pullStateIfIntact(deps, prKey(job.pr)))?.projects ?? [];
   return decide(command.name, commandTargets(planned, command));
 
   async function decide(

@@ -8,7 +8,10 @@ import type { Project } from '../projects/types.js';
 import { planDbtProject } from '../runner/dbt/plan-dbt-project.js';
 import type { ProjectPlanResult } from '../runner/types.js';
 import { dbtProductionKey } from '../store/keys.js';
+import { dbtPlanArtifactHash } from '../store/sealed-store.js';
 import { dbtSessionOptions } from './dbt-session-options.js';
+import { dbtPlanIdentity } from './plan-identity.js';
+import type { StoredPlan } from './plan-records.js';
 import type { RunSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -35,11 +38,17 @@ export interface PlanDbtInput {
  * Only what dbt finds fails the project; a missing dbt fails it with what to install.
  */
 /** {@link planDbtInProject}, with the project named on every log line it writes. */
-export function planDbt(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
+export function planDbt(
+  deps: WorkerDeps,
+  input: PlanDbtInput,
+): Promise<ProjectPlanResult & { stored?: StoredPlan }> {
   return withLogContext({ project: input.project.name }, () => planDbtInProject(deps, input));
 }
 
-async function planDbtInProject(deps: WorkerDeps, input: PlanDbtInput): Promise<ProjectPlanResult> {
+async function planDbtInProject(
+  deps: WorkerDeps,
+  input: PlanDbtInput,
+): Promise<ProjectPlanResult & { stored?: StoredPlan }> {
   const { project } = input;
   let session: Awaited<ReturnType<typeof dbtSessionOptions>>;
   try {
@@ -64,10 +73,14 @@ async function planDbtInProject(deps: WorkerDeps, input: PlanDbtInput): Promise<
     ...(production?.catalog !== undefined ? { baseCatalog: production.catalog } : {}),
     dataBuild: input.dbt?.dataBuild === true,
   });
-  await deps.store.dbt.putPlan(input.planKey, {
+  const artifact = {
     resultJson: JSON.stringify(result),
     ...(manifest !== undefined ? { manifest } : {}),
     createdAt: input.createdAt,
-  });
-  return dbtProjectResult(result);
+  };
+  await deps.store.dbt.putPlan(input.planKey, artifact);
+  return {
+    ...dbtProjectResult(result),
+    stored: { hash: dbtPlanArtifactHash(artifact), identity: dbtPlanIdentity(project, result) },
+  };
 }

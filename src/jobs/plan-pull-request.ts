@@ -18,15 +18,19 @@ import { resolveTool } from '../runner/resolve-tool.js';
 import { planProject } from '../runner/terraform/plan-project.js';
 import type { ProjectPlanResult } from '../runner/types.js';
 import { lockKey, planKey, prKey } from '../store/keys.js';
+import { planArtifactHash } from '../store/sealed-store.js';
 import type { PlannedProject, PullState } from '../store/types.js';
 import type { UnmetRequirement } from './apply-requirements.js';
 import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
 import { planDbt } from './plan-dbt.js';
+import { shortPlanId, terraformPlanIdentity } from './plan-identity.js';
+import { type StoredPlan, withPlanRecords } from './plan-records.js';
 import { planRequirementsError, planRequirementsWanted, unmetPlanRequirements } from './plan-requirements.js';
 import { projectTool } from './project-tool.js';
 import { projectWorkflow } from './project-workflow.js';
 import { publishComment } from './publish-comment.js';
+import { pullStateIfIntact } from './read-pull-state.js';
 import { reply } from './reply.js';
 import { requirementFacts } from './requirement-facts.js';
 import { checkoutRulesCommit } from './rules-commit.js';
@@ -189,7 +193,8 @@ async function plan(
     const results = await mapLimit(projects, settings.parallelPlans, async (project, index) => {
       const key = planKey(pr, headSha, project);
       const planId = new Date().toISOString();
-      const record = (result: ProjectPlanResult, holder: { fence?: number }) =>
+      const record = (result: ProjectPlanResult, holder: { fence?: number }, stored?: StoredPlan) => {
+        if (stored) result.planId = shortPlanId(stored.identity.id);
         planned.push({
           name: project.name,
           dir: project.dir,
@@ -200,7 +205,9 @@ async function plan(
           status: result.status,
           noChanges: result.dbt ? dbtUnchanged(result.dbt) : (result.summary?.noChanges ?? false),
           fence: holder.fence,
+          ...(stored ? { planHash: stored.hash, plans: [{ ...stored.identity, at: '' }] } : {}),
         });
+      };
       const notPlanned = (error: NonNullable<ProjectPlanResult['error']>, description: string) => {
         const result: ProjectPlanResult = {
           project,
@@ -251,7 +258,7 @@ async function plan(
               projectContext(PLAN_CONTEXT, project),
             );
       if (project.type === 'dbt') {
-        const result = await planDbt(deps, {
+        const { stored, ...result } = await planDbt(deps, {
           project,
           pr,
           headSha,
@@ -263,7 +270,7 @@ async function plan(
           dbt: repoConfig.config?.projects?.find((p) => p.name === project.name)?.dbt,
           signal: context.signal,
         });
-        record(result, holder);
+        record(result, holder, stored);
         await report(result);
         return result;
       }
@@ -284,16 +291,22 @@ async function plan(
         serverEnv: deps.serverEnv ?? process.env,
         facts,
       });
+      let stored: StoredPlan | undefined;
       if (result.status === 'planned' && planFile && planJson) {
-        await deps.store.plans.put(key, {
+        const artifact = {
           planFile,
           planJson,
           planText: result.planText ?? '',
           createdAt: planId,
           tool: result.tool,
-        });
+        };
+        await deps.store.plans.put(key, artifact);
+        stored = {
+          hash: planArtifactHash(artifact),
+          identity: terraformPlanIdentity(project, planJson, job.extraArgs ?? []),
+        };
       }
-      record(result, holder);
+      record(result, holder, stored);
       await report(result);
       return result;
     });
@@ -412,9 +425,10 @@ async function recordPlans(
   targeted: boolean,
 ): Promise<void> {
   const key = prKey(pull.ref);
-  const previous = targeted ? await deps.store.pulls.get(key) : undefined;
+  const previous = await pullStateIfIntact(deps, key);
+  const plannedAt = new Date().toISOString();
   const kept =
-    previous?.headSha === headSha
+    targeted && previous?.headSha === headSha
       ? previous.projects.filter(
           (p) => !planned.some((n) => n.name === p.name && n.workspace === p.workspace),
         )
@@ -424,8 +438,8 @@ async function recordPlans(
     headSha,
     author: pull.author,
     url: pull.url,
-    plannedAt: new Date().toISOString(),
-    projects: [...kept, ...planned].sort(
+    plannedAt,
+    projects: [...kept, ...planned.map((p) => withPlanRecords(p, previous, plannedAt))].sort(
       (a, b) => a.dir.localeCompare(b.dir) || a.workspace.localeCompare(b.workspace),
     ),
   };

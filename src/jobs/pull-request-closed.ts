@@ -3,6 +3,7 @@ import type { JobContext } from '../queue/types.js';
 import { prKey } from '../store/keys.js';
 import { applyPullRequest } from './apply-pull-request.js';
 import { dropPrSchemas } from './drop-pr-schemas.js';
+import { pullStateIfIntact } from './read-pull-state.js';
 import { releaseLocks } from './release-locks.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -21,7 +22,7 @@ export function createClosedJobHandler(deps: WorkerDeps) {
       log.info({ outcome }, 'apply on merge done');
       return;
     }
-    const state = await deps.store.pulls.get(prKey(job.pr));
+    const state = await pullStateIfIntact(deps, prKey(job.pr));
     const released = await releaseLocks(deps, job.pr, context.id);
     await deps.store.pulls.delete(prKey(job.pr));
     if (state) await dropPrSchemas(deps, state, context.id, log);

@@ -2,6 +2,7 @@ import type { ReconcileJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import { prKey, repoKey } from '../store/keys.js';
 import { dropPrSchemas, sweepPrSchemas } from './drop-pr-schemas.js';
+import { pullStateIfIntact } from './read-pull-state.js';
 import { releaseLocks } from './release-locks.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -18,7 +19,7 @@ export function createReconcileJobHandler(deps: WorkerDeps) {
     for (const lock of locks) holders.set(lock.prKey, lock);
     let released = 0;
     for (const lock of holders.values()) {
-      const state = await deps.store.pulls.get(lock.prKey);
+      const state = await pullStateIfIntact(deps, lock.prKey);
       if (!state) continue;
       if (job.repo && repoKey(state.pr.repo) !== repoKey(job.repo)) continue;
       const forge = deps.forges.get(state.pr.repo.forge);

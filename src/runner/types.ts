@@ -64,4 +64,6 @@ export interface ProjectPlanResult {
   dbt?: DbtPlanResult;
   tool: { name: 'tofu' | 'terraform' | 'dbt'; version: string };
   durationMs: number;
+  /** The stored plan's short id (src/jobs/plan-identity.ts), shown beside the project; approvals name it. */
+  planId?: string;
 }

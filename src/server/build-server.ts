@@ -19,6 +19,8 @@ export interface ServerOptions {
   metrics: Metrics;
   /** Readiness probe: throws when a dependency (e.g. Redis) is unreachable. */
   ready: () => Promise<void>;
+  /** What /readyz reports beside `ready` without failing it (e.g. an open Redis). */
+  warnings?: () => readonly string[];
   /** One route plugin per enabled forge, built by the composition root. */
   webhooks: WebhookPlugin[];
 }
@@ -61,7 +63,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/readyz', async (_request, reply) => {
     try {
       await options.ready();
-      return { status: 'ready' };
+      const warnings = options.warnings?.() ?? [];
+      return warnings.length > 0 ? { status: 'ready', warnings } : { status: 'ready' };
     } catch (error) {
       return reply.code(503).send({ status: 'not ready', message: (error as Error).message });
     }

@@ -37,6 +37,8 @@ export interface PlanArtifact {
   planText: string;
   createdAt: string;
   tool: { name: string; version: string };
+  /** Written and checked by src/store/sealed-store.ts; backends only keep it. */
+  seal?: string;
 }
 
 export interface PlanStore {
@@ -51,6 +53,8 @@ export interface DbtPlanArtifact {
   /** The PR's manifest.json (masked), for an apply to compare against; absent when dbt could not parse. */
   manifest?: string;
   createdAt: string;
+  /** Written and checked by src/store/sealed-store.ts; backends only keep it. */
+  seal?: string;
 }
 
 /** Production's dbt state for one project (keys.ts dbtProductionKey): what a plan compares against. */
@@ -94,11 +98,31 @@ export interface PlannedProject {
   planKey: string;
   /** Identifies this plan among re-plans of the same commit (the artifact's createdAt). */
   planId: string;
+  /**
+   * SHA-256 of the stored artifact's whole content (src/store/sealed-store.ts planArtifactHash): apply
+   * runs only the artifact with this hash. Absent when nothing was stored (failed, locked).
+   */
+  planHash?: string;
+  /**
+   * This project's successful plans in this PR, oldest first, the last being this one: what approvals
+   * are checked against (src/jobs/approval-binding.ts). Carried over re-plans and pushes; at most 20.
+   */
+  plans?: PlanRecord[];
   status: 'planned' | 'failed' | 'locked' | 'cancelled';
   noChanges: boolean;
   /** The lock's fencing number when this plan holds the project's lock. */
   fence?: number;
   applied?: { at: string; outcome: 'applied'; by: string };
+}
+
+/** One plan as an approval sees it (src/jobs/plan-identity.ts). */
+export interface PlanRecord {
+  /** SHA-256 over what the plan does and was made from; its first 8 hex digits are the id comments show. */
+  id: string;
+  /** SHA-256 over what a person chose for it: the project, the extra arguments and the variables. */
+  inputs: string;
+  /** When Sluice recorded it (ISO). */
+  at: string;
 }
 
 /** A PR's plans at its latest planned commit: what apply will run. */
@@ -109,6 +133,8 @@ export interface PullState {
   url: string;
   plannedAt: string;
   projects: PlannedProject[];
+  /** Written and checked by src/store/sealed-store.ts; backends only keep it. */
+  seal?: string;
 }
 
 export interface PullStates {

@@ -94,6 +94,8 @@ resource "terraform_data" "r0" {
           timeoutMs: 60_000,
         });
         expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+        // Other variables than the approved plan's: it needs a new approval (docs/plan-integrity.md).
+        h.approve(pr);
       }
       const before = states.serials('race').length;
       await Promise.all([

@@ -208,6 +208,7 @@ export class GitHubForge implements Forge {
         .map((r) => ({
           user: r.user?.login ?? '',
           commitSha: r.commit_id ?? undefined,
+          ...(r.submitted_at ? { at: r.submitted_at } : {}),
           dismissed: r.state === 'DISMISSED',
         }));
     });

@@ -325,7 +325,7 @@ export class GitLabForge implements Forge {
     return approvals.map(({ user, approved_at }) => ({
       user: user.username,
       dismissed: false,
-      ...(approved_at ? { commitSha: headAt(versions, approved_at) } : {}),
+      ...(approved_at ? { commitSha: headAt(versions, approved_at), at: approved_at } : {}),
     }));
   }
 

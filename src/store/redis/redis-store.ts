@@ -92,21 +92,30 @@ export class RedisStore implements Store {
           planText: artifact.planText,
           createdAt: artifact.createdAt,
           tool: JSON.stringify(artifact.tool),
+          seal: artifact.seal ?? '',
         })
         .expire(k, PLAN_TTL)
         .exec();
     },
     get: async (key): Promise<PlanArtifact | undefined> => {
       const k = this.#key('plan', key);
-      const [planFile, planJson, planText, createdAt, tool] = await Promise.all([
+      const [planFile, planJson, planText, createdAt, tool, seal] = await Promise.all([
         this.#redis.hgetBuffer(k, 'planFile'),
         this.#redis.hget(k, 'planJson'),
         this.#redis.hget(k, 'planText'),
         this.#redis.hget(k, 'createdAt'),
         this.#redis.hget(k, 'tool'),
+        this.#redis.hget(k, 'seal'),
       ]);
       if (!planFile || planJson === null || planText === null || !createdAt || !tool) return undefined;
-      return { planFile, planJson, planText, createdAt, tool: JSON.parse(tool) };
+      return {
+        planFile,
+        planJson,
+        planText,
+        createdAt,
+        tool: JSON.parse(tool),
+        ...(seal ? { seal } : {}),
+      };
     },
   };
 

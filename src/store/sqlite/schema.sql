@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS plans (
   plan_text TEXT NOT NULL,
   created_at TEXT NOT NULL,
   tool TEXT NOT NULL,
-  stored_at INTEGER NOT NULL
+  stored_at INTEGER NOT NULL,
+  -- src/store/sealed-store.ts; added by SqliteStore to databases made before it
+  seal TEXT
 ) STRICT;
 
 -- A dbt plan's result and manifest (DbtPlanArtifact as JSON), by keys.ts planKey.

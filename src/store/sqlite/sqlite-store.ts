@@ -36,6 +36,7 @@ interface PlanRow {
   plan_text: string;
   created_at: string;
   tool: string;
+  seal: string | null;
 }
 
 export type SqliteStoreOptions = DatabaseSource & { clock?: () => number };
@@ -52,6 +53,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#owned = owned;
     this.#clock = options.clock ?? Date.now;
+    addSealColumn(db);
     this.prune();
     this.#pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS).unref();
   }
@@ -135,8 +137,8 @@ export class SqliteStore implements Store {
     put: async (key, artifact) => {
       this.#db
         .prepare(
-          `INSERT OR REPLACE INTO plans (key, plan_file, plan_json, plan_text, created_at, tool, stored_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT OR REPLACE INTO plans (key, plan_file, plan_json, plan_text, created_at, tool, seal, stored_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           key,
@@ -145,13 +147,14 @@ export class SqliteStore implements Store {
           artifact.planText,
           artifact.createdAt,
           JSON.stringify(artifact.tool),
+          artifact.seal ?? null,
           this.#clock(),
         );
     },
     get: async (key): Promise<PlanArtifact | undefined> => {
       const row = this.#db
         .prepare<[string, number], PlanRow>(
-          `SELECT plan_file, plan_json, plan_text, created_at, tool FROM plans
+          `SELECT plan_file, plan_json, plan_text, created_at, tool, seal FROM plans
            WHERE key = ? AND stored_at >= ?`,
         )
         .get(key, this.#clock() - SQLITE_STORE_TTL.plan);
@@ -162,6 +165,7 @@ export class SqliteStore implements Store {
         planText: row.plan_text,
         createdAt: row.created_at,
         tool: JSON.parse(row.tool),
+        ...(row.seal ? { seal: row.seal } : {}),
       };
     },
   };
@@ -291,5 +295,17 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.#pruneTimer);
     if (this.#owned) this.#db.close();
+  }
+}
+
+/** Databases made before plans were sealed (src/store/sealed-store.ts) get the column; their rows stay unsealed. */
+function addSealColumn(db: SqliteDatabase): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(plans)').all();
+  if (columns.some((c) => c.name === 'seal')) return;
+  try {
+    db.exec('ALTER TABLE plans ADD COLUMN seal TEXT');
+  } catch (error) {
+    // Another process sharing the file added it first.
+    if (!/duplicate column/i.test((error as Error).message)) throw error;
   }
 }

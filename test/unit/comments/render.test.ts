@@ -117,7 +117,8 @@ function count(text: string, search: string): number {
 
 /** The lines of the resource list: the first ```diff block in the section titled `title`. */
 function resourceList(comment: string, title: string): string[] {
-  const section = comment.split(/^### /m).find((s) => s.startsWith(`${title}\n`)) ?? '';
+  const section =
+    comment.split(/^### /m).find((s) => s.startsWith(`${title}\n`) || s.startsWith(`${title} · plan `)) ?? '';
   return /^```diff\n([\s\S]*?)\n```$/m.exec(section)?.[1]?.split('\n') ?? [];
 }
 
@@ -129,7 +130,10 @@ function nextStep(comment: string): string {
 describe('plan comment', () => {
   it('two projects planned, one with a replacement', async () => {
     const parts = await planComment({
-      results: [planned(PROD, PROD_PLAN, PROD_SUMMARY), planned(NETWORK, NETWORK_PLAN, NETWORK_SUMMARY)],
+      results: [
+        { ...planned(PROD, PROD_PLAN, PROD_SUMMARY), planId: '9f8e7d6c' },
+        { ...planned(NETWORK, NETWORK_PLAN, NETWORK_SUMMARY), planId: 'a1b2c3d4' },
+      ],
       logsUrl: 'https://sluice.example.com/runs/8f2c',
     });
     expect(parts).toHaveLength(1);
@@ -138,6 +142,9 @@ describe('plan comment', () => {
     expect(comment).toContain(
       '\nSluice · commit `3f9c2e1` · OpenTofu 1.8.5 · [logs](https://sluice.example.com/runs/8f2c)\n',
     );
+    // Each plan's short id beside its project: what an approval is given for.
+    expect(comment).toContain('\n### `envs/prod` · plan `9f8e7d6c`\n');
+    expect(comment).toContain('\n### `envs/network` · plan `a1b2c3d4`\n');
     expect(comment).toContain('\n**Plan: 2 to add, 1 to change, 0 to destroy**\n');
     expect(comment).toContain('\n**Plan: 2 to add, 0 to change, 1 to destroy (1 replacement)**\n');
     expect(comment).toContain('\nOutputs that change: `name`\n');

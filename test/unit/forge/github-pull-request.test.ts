@@ -67,4 +67,19 @@ describe('getPullRequest on GitHub (fake validated against the OpenAPI descripti
       headRepo: { owner: 'outsider', name: 'infra' },
     });
   });
+
+  it('lists each reviewer’s latest approval with the commit and the time it was given', async () => {
+    const review = { owner: 'acme', repo: 'infra', number: 1, commitId: HEAD } as const;
+    fake.addReview({ ...review, user: 'alice', state: 'APPROVED' });
+    fake.addReview({ ...review, user: 'bob', state: 'COMMENTED' });
+    const approvals = await forge.listApprovals({ repo, number: 1 });
+    expect(approvals).toEqual([
+      {
+        user: 'alice',
+        commitSha: HEAD,
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        dismissed: false,
+      },
+    ]);
+  });
 });

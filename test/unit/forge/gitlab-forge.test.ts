@@ -293,9 +293,10 @@ describe('GitLabForge against the fake GitLab', () => {
     it('lists approvals, leaving out the author approving their own merge request', async () => {
       expect(await forge.listApprovals(pr)).toEqual([]);
       for (const user of ['alice', 'dev', 'bob']) fake.addApproval({ project: PROJECT, iid: 7, user });
+      const at = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
       expect(await forge.listApprovals(pr)).toEqual([
-        { user: 'alice', dismissed: false, commitSha: HEAD },
-        { user: 'bob', dismissed: false, commitSha: HEAD },
+        { user: 'alice', dismissed: false, commitSha: HEAD, at },
+        { user: 'bob', dismissed: false, commitSha: HEAD, at },
       ]);
     });
 
@@ -306,10 +307,11 @@ describe('GitLabForge against the fake GitLab', () => {
       fake.updateMergeRequest({ project: PROJECT, iid: 7, headSha: pushed });
       await new Promise((resolve) => setTimeout(resolve, 5));
       fake.addApproval({ project: PROJECT, iid: 7, user: 'bob' });
-      expect(await forge.listApprovals(pr)).toEqual([
-        { user: 'alice', dismissed: false, commitSha: HEAD },
-        { user: 'bob', dismissed: false, commitSha: pushed },
-      ]);
+      const [alice, bob] = await forge.listApprovals(pr);
+      expect(alice).toMatchObject({ user: 'alice', dismissed: false, commitSha: HEAD });
+      expect(bob).toMatchObject({ user: 'bob', dismissed: false, commitSha: pushed });
+      // Each with the time GitLab says it was given: approvals bind to the plans that existed then.
+      expect(Date.parse(bob?.at ?? '')).toBeGreaterThan(Date.parse(alice?.at ?? ''));
     });
 
     it.each([
