@@ -32,7 +32,7 @@ for values in "$chart"/ci/*-values.yaml; do
   node deploy/helm/assert-rendered.mjs "$out/$name.yaml"
 done
 
-# Fail closed: no Redis, or a Redis without a password, is refused at render time.
+# Fail closed: no Redis, a Redis without a password, or no plan key is refused at render time.
 refuses() { # <expected message> <helm args…>
   local expected="$1"
   shift
@@ -47,6 +47,7 @@ refuses() { # <expected message> <helm args…>
   }
 }
 refuses "redis.url is required"
-refuses "redis.password (or redis.existingSecret) is required" --set redis.url=redis://redis:6379 --set github.enabled=false
-refuses "without a password" --set redis.url=redis://:secret@redis:6379 --set redis.password=x --set github.enabled=false
+refuses "redis.password (or redis.existingSecret) is required" --set redis.url=redis://redis:6379 --set github.enabled=false --set planKey.value=k
+refuses "without a password" --set redis.url=redis://:secret@redis:6379 --set redis.password=x --set github.enabled=false --set planKey.value=k
+refuses "planKey.value (or planKey.existingSecret) is required" --set redis.url=redis://redis:6379 --set redis.password=x --set github.enabled=false
 echo "check: chart lints, renders and validates against $(basename "$schema_dir") schemas; refusals hold"

@@ -108,6 +108,12 @@ function buildProgram(io: CliIo, exit: (code: number) => void, argv: string[]): 
       [],
     )
     .option(
+      '--allow-host <hosts>',
+      'let the plan steps reach these hosts besides the registries: host, host:port or an IP address (a state backend on this machine: 127.0.0.1:8080), comma-separated (repeatable)',
+      collect,
+      [],
+    )
+    .option(
       '--no-network',
       'plan without network access (providers and modules must be cached, the backend reachable without it)',
     )

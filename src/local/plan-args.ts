@@ -18,6 +18,8 @@ export interface PlanCliOptions {
   passEnv: string[];
   /** --mount, one path each. */
   mount: string[];
+  /** --allow-host, each possibly a comma list. */
+  allowHost: string[];
   format?: PlanFormat;
   /** false with --no-fold. */
   fold: boolean;
@@ -39,6 +41,8 @@ export interface PlanArgs {
   network: boolean;
   passEnv: string[];
   mounts: string[];
+  /** Hosts the steps may reach besides the registries (a backend on this machine, say). */
+  allowHosts: string[];
   /** Undefined: text on a terminal, Markdown otherwise. */
   format?: PlanFormat;
   fold: boolean;
@@ -75,6 +79,7 @@ export function planArgs(options: PlanCliOptions): PlanArgs {
     network: options.network,
     passEnv: splitPassEnv(options.passEnv),
     mounts: options.mount,
+    allowHosts: options.allowHost.flatMap((list) => list.split(',')).filter(Boolean),
     format: options.format,
     fold: options.fold,
   };

@@ -51,6 +51,7 @@ export async function runPlanCommand(options: PlanCliOptions, io: CliIo): Promis
       extraArgs: args.extraArgs,
       sandbox: args.sandbox,
       network: args.network,
+      allowHosts: args.allowHosts,
       passEnv: args.passEnv,
       mounts: args.mounts,
       env: io.env,

@@ -16,7 +16,7 @@ import type { Project } from '../projects/types.js';
 import { findInstalledTools, type InstalledTools } from '../runner/installed-tools.js';
 import { createMasker } from '../runner/mask.js';
 import { resolveTool } from '../runner/resolve-tool.js';
-import { createSandbox } from '../runner/sandbox.js';
+import { createSandbox, DEFAULT_EGRESS_HOSTS } from '../runner/sandbox.js';
 import { planProject } from '../runner/terraform/plan-project.js';
 import { stepHome } from '../runner/terraform/project-stage.js';
 import { NO_RUN_FACTS, type RunFacts } from '../runner/terraform/run-stage.js';
@@ -44,6 +44,8 @@ export interface LocalPlanOptions {
   sandbox: 'auto' | 'none';
   /** Whether the steps may reach the network (providers, modules, a remote backend); `--no-network`: false. */
   network: boolean;
+  /** Hosts the steps may reach besides the registries (`--allow-host`). */
+  allowHosts?: string[];
   /** `--pass-env` names and globs; sluice.yaml's `local.pass_env` is added to them. */
   passEnv: readonly string[];
   /** `--mount` paths, shown read-only to the steps. */
@@ -142,6 +144,7 @@ export async function planLocal(options: LocalPlanOptions): Promise<LocalPlanOut
       // Said here, not left to the sandbox's default: a local plan usually needs providers, modules
       // and a remote backend, and --no-network turns that off.
       network: options.network,
+      egressHosts: [...DEFAULT_EGRESS_HOSTS, ...(options.allowHosts ?? [])],
       readOnlyPaths: mounts.map((m) => m.path),
       // The user's checkout stays out of reach: plans see (and write) only the copy.
       hide: [revisions.root],

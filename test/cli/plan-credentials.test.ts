@@ -54,11 +54,25 @@ describe('sluice plan with a remote backend that needs the developer’s credent
     await rm(scratch, { recursive: true, force: true });
   });
 
-  const plan = (args: string[]) => cli(['plan', ...args], { cwd: work, env });
+  // The backend runs on this machine: the sandbox reaches it only when allowed by address.
+  const plan = (args: string[], allow = true) =>
+    cli(['plan', ...(allow ? ['--allow-host', new URL(server.address).host] : []), ...args], {
+      cwd: work,
+      env,
+    });
   const noCredentials = (text: string) => {
     expect(text).not.toContain(USERNAME);
     expect(text).not.toContain(PASSWORD);
   };
+
+  it('cannot reach a backend on this machine unless --allow-host names it', async () => {
+    const { code, stdout } = await plan(['--pass-env', 'TF_HTTP_*'], false);
+    expect(code).toBe(1);
+    expect(stdout).toContain('**Plan failed at `init`**');
+    expect(stdout).toMatch(/connection refused|Error refreshing state/);
+    expect(server.requests).toEqual([]);
+    noCredentials(stdout);
+  });
 
   it('fails at init with the backend’s auth error when the credentials are not passed', async () => {
     const { code, stdout, stderr } = await plan([]);

@@ -35,11 +35,14 @@ provider "../../etc/passwd" {
     ).toBe('/m/registry.opentofu.org/hashicorp/aws/terraform-provider-aws_5.31.0_linux_amd64.zip');
   });
 
-  it('the CLI configuration: the repository’s plugins, the mirror, then the registries except what the mirror has', () => {
+  it('the CLI configuration: the repository’s plugins, the mirror, then the registries except what those hold', () => {
     expect(
       cliConfig({
         mirror: '/data/provider-mirror',
-        localPlugins: '/job/checkout/app/terraform.d/plugins',
+        localPlugins: {
+          path: '/job/checkout/app/terraform.d/plugins',
+          providers: ['registry.opentofu.org/acme/evil'],
+        },
         mirrored: [{ address: 'registry.opentofu.org/hashicorp/aws', version: '5.31.0' }],
       }),
     ).toBe(`provider_installation {
@@ -50,7 +53,7 @@ provider "../../etc/passwd" {
     path = "/data/provider-mirror"
   }
   direct {
-    exclude = ["registry.opentofu.org/hashicorp/aws"]
+    exclude = ["registry.opentofu.org/acme/evil", "registry.opentofu.org/hashicorp/aws"]
   }
 }
 `);

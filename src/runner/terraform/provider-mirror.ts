@@ -62,15 +62,18 @@ export function packagePath(mirror: string, provider: LockedProvider, target = p
  */
 export function cliConfig(input: {
   mirror: string;
-  localPlugins?: string;
+  localPlugins?: { path: string; providers: readonly string[] };
   mirrored?: readonly LockedProvider[];
 }): string {
   const mirror = (path: string) => `  filesystem_mirror {\n    path = ${JSON.stringify(path)}\n  }\n`;
-  const excluded = [...new Set((input.mirrored ?? []).map((p) => p.address))];
+  // Providers a mirror holds are not asked of their registry: OpenTofu asks every source it may use.
+  const excluded = [
+    ...new Set([...(input.localPlugins?.providers ?? []), ...(input.mirrored ?? []).map((p) => p.address)]),
+  ];
   const direct = excluded.length
     ? `  direct {\n    exclude = [${excluded.map((a) => JSON.stringify(a)).join(', ')}]\n  }\n`
     : '  direct {}\n';
-  return `provider_installation {\n${input.localPlugins ? mirror(input.localPlugins) : ''}${mirror(input.mirror)}${direct}}\n`;
+  return `provider_installation {\n${input.localPlugins ? mirror(input.localPlugins.path) : ''}${mirror(input.mirror)}${direct}}\n`;
 }
 
 /** The lock file's providers whose locked version the mirror has for this platform. */
@@ -85,11 +88,28 @@ export async function mirroredProviders(
   return found;
 }
 
-/** The pull request's `terraform.d/plugins` folder in the project, if it has one. */
-export async function localPluginsDir(projectDir: string): Promise<string | undefined> {
+/**
+ * The pull request's `terraform.d/plugins` folder in the project, if it has one, and the providers it
+ * holds (`HOST/NAMESPACE/TYPE`, the first three levels of its layout).
+ */
+export async function localPluginsDir(
+  projectDir: string,
+): Promise<{ path: string; providers: string[] } | undefined> {
   const path = join(projectDir, 'terraform.d', 'plugins');
   const stat = await lstat(path).catch(() => undefined);
-  return stat?.isDirectory() ? path : undefined;
+  if (!stat?.isDirectory()) return undefined;
+  const folders = async (dir: string) =>
+    (await readdir(dir, { withFileTypes: true }).catch(() => []))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+  const providers: string[] = [];
+  for (const host of await folders(path)) {
+    for (const namespace of await folders(join(path, host))) {
+      for (const type of await folders(join(path, host, namespace)))
+        providers.push(`${host}/${namespace}/${type}`);
+    }
+  }
+  return { path, providers };
 }
 
 export interface FillInput {

@@ -42,6 +42,10 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-redis" (include "sluice.fullname" .)) .Values.redis.existingSecret -}}
 {{- end -}}
 
+{{- define "sluice.planKeySecret" -}}
+{{- default (printf "%s-plan-key" (include "sluice.fullname" .)) .Values.planKey.existingSecret -}}
+{{- end -}}
+
 {{- define "sluice.githubSecret" -}}
 {{- default (printf "%s-github" (include "sluice.fullname" .)) .Values.github.existingSecret -}}
 {{- end -}}
@@ -66,6 +70,11 @@ Kubernetes' $(VAR) expansion, so it never sits in a manifest. */}}
   value: {{ regexReplaceAll "^(rediss?://)" $url "${1}:$(REDIS_PASSWORD)@" | quote }}
 - name: SLUICE_REDIS_PREFIX
   value: {{ .Values.redis.prefix | quote }}
+- name: SLUICE_PLAN_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "sluice.planKeySecret" . }}
+      key: {{ .Values.planKey.key }}
 - name: SLUICE_DATA_DIR
   value: /data
 {{- with .Values.publicUrl }}
