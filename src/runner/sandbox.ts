@@ -18,6 +18,8 @@ export interface SandboxRun {
   timeoutMs: number;
   signal?: AbortSignal;
   maxOutputBytes?: number;
+  /** Between SIGINT and SIGKILL when the step is stopped (exec.ts); default 10 s. */
+  stopGraceMs?: number;
   /**
    * Whether this step may reach the network; undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK).
    * Per run, so one sandbox serves repositories with different rules. Without bubblewrap (`none`) there
@@ -149,6 +151,8 @@ class BwrapSandbox implements Sandbox {
       ...spec,
       argv: ['bwrap', ...args],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // bwrap dies on SIGINT/SIGTERM and takes the tool with it (--die-with-parent): signal inside instead.
+      launcher: true,
     });
   }
 }

@@ -30,6 +30,8 @@ export interface ProjectStageOptions extends WorkflowOptions {
   /** Shared provider cache (TF_PLUGIN_CACHE_DIR). */
   providerCacheDir: string;
   timeoutMs: number;
+  /** Between SIGINT and SIGKILL when a step is stopped (timeout, cancel, shutdown); default 10 s. */
+  stopGraceMs?: number;
   signal: AbortSignal;
   masker: Masker;
 }

@@ -14,6 +14,8 @@ export interface StepRunnerOptions {
   sandbox: Sandbox;
   providerCacheDir: string;
   timeoutMs: number;
+  /** Between SIGINT and SIGKILL when a step is stopped; default exec.ts DEFAULT_STOP_GRACE_MS. */
+  stopGraceMs?: number;
   signal: AbortSignal;
   masker: Masker;
   /** Undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK). */
@@ -65,6 +67,7 @@ export function stepRunner(options: StepRunnerOptions) {
       readOnly: [toolDir],
       env: { LANG: 'C.UTF-8', CHECKPOINT_DISABLE: '1', ...call.env, ...fixed },
       timeoutMs: options.timeoutMs,
+      stopGraceMs: options.stopGraceMs,
       signal: options.signal,
       maxOutputBytes: call.maxOutputBytes,
       network: options.network,
