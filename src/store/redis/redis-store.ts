@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { type DbtDeployment, productionOf } from '../../dbt/deployment.js';
 import { repoKey } from '../keys.js';
 import {
+  type ApplyAttempt,
+  type ApplyJournal,
   type CommentIds,
   type DbtPlanArtifact,
   type DbtProduction,
@@ -23,11 +25,21 @@ const DELIVERY_TTL = 7 * DAY;
 const HEAD_TTL = 90 * DAY;
 const PLAN_TTL = 30 * DAY;
 const COMMENT_TTL = 180 * DAY;
+const APPLY_TTL = 90 * DAY;
 
 const advanceHeadLua = readFileSync(new URL('./lua/advance-head.lua', import.meta.url), 'utf8');
+const beginApplyLua = readFileSync(new URL('./lua/begin-apply.lua', import.meta.url), 'utf8');
 
 type ScriptedRedis = Redis & {
   advanceHead(key: string, updatedAt: string, mark: string, ttl: number): Promise<number>;
+  beginApply(
+    record: string,
+    open: string,
+    attempt: string,
+    ttl: number,
+    claim: string,
+    now: number,
+  ): Promise<number>;
 };
 
 export class RedisStore implements Store {
@@ -37,6 +49,7 @@ export class RedisStore implements Store {
   constructor(options: { url: string; prefix: string }) {
     const redis = new Redis(options.url, { maxRetriesPerRequest: 3, lazyConnect: false });
     redis.defineCommand('advanceHead', { numberOfKeys: 1, lua: advanceHeadLua });
+    redis.defineCommand('beginApply', { numberOfKeys: 2, lua: beginApplyLua });
     this.#redis = redis as ScriptedRedis;
     this.#prefix = options.prefix;
   }
@@ -178,6 +191,51 @@ export class RedisStore implements Store {
       const gone = keys.filter((_, i) => !raws[i]);
       if (gone.length) await this.#redis.srem(index, ...gone);
       return raws.filter((r): r is string => Boolean(r)).map((r) => JSON.parse(r) as PullState);
+    },
+  };
+
+  /** Attempt records under `apply:<claim>`; the unfinished ones also in the sorted set `applies-open`. */
+  readonly applies: ApplyJournal = {
+    begin: async (attempt) =>
+      (await this.#redis.beginApply(
+        this.#key('apply', attempt.claim),
+        this.#key('applies-open', 'all'),
+        JSON.stringify(attempt),
+        APPLY_TTL,
+        attempt.claim,
+        Date.now(),
+      )) === 1,
+    get: async (claim) => {
+      const raw = await this.#redis.get(this.#key('apply', claim));
+      return raw ? (JSON.parse(raw) as ApplyAttempt) : undefined;
+    },
+    update: async (attempt) => {
+      const open = this.#key('applies-open', 'all');
+      const multi = this.#redis
+        .multi()
+        .set(this.#key('apply', attempt.claim), JSON.stringify(attempt), 'EX', APPLY_TTL, 'XX');
+      if (attempt.phase === 'finished') multi.zrem(open, attempt.claim);
+      else multi.zadd(open, Date.now(), attempt.claim);
+      await multi.exec();
+    },
+    release: async (claim) => {
+      await this.#redis
+        .multi()
+        .del(this.#key('apply', claim))
+        .zrem(this.#key('applies-open', 'all'), claim)
+        .exec();
+    },
+    unfinished: async (limit) => {
+      const open = this.#key('applies-open', 'all');
+      const claims = await this.#redis.zrange(open, 0, limit - 1);
+      if (claims.length === 0) return [];
+      const raws = await this.#redis.mget(claims.map((c) => this.#key('apply', c)));
+      const gone = claims.filter((_, i) => !raws[i]);
+      if (gone.length) await this.#redis.zrem(open, ...gone);
+      return raws
+        .filter((r): r is string => Boolean(r))
+        .map((r) => JSON.parse(r) as ApplyAttempt)
+        .filter((a) => a.phase !== 'finished');
     },
   };
 

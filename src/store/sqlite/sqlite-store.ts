@@ -1,6 +1,8 @@
 import { type DbtDeployment, productionOf } from '../../dbt/deployment.js';
 import { repoKey } from '../keys.js';
 import {
+  type ApplyAttempt,
+  type ApplyJournal,
   type CommentIds,
   type DbtPlanArtifact,
   type DbtProduction,
@@ -25,6 +27,7 @@ export const SQLITE_STORE_TTL = {
   plan: 30 * DAY,
   pull: 30 * DAY,
   comments: 180 * DAY,
+  apply: 90 * DAY,
 };
 const PRUNE_EVERY_MS = 3600 * 1000;
 
@@ -64,6 +67,7 @@ export class SqliteStore implements Store {
     this.#db.prepare('DELETE FROM dbt_plans WHERE stored_at < ?').run(now - ttl.plan);
     this.#db.prepare('DELETE FROM pull_states WHERE stored_at < ?').run(now - ttl.pull);
     this.#db.prepare('DELETE FROM comment_ids WHERE stored_at < ?').run(now - ttl.comments);
+    this.#db.prepare('DELETE FROM apply_attempts WHERE stored_at < ?').run(now - ttl.apply);
   }
 
   readonly deliveries: DeliveryLog = {
@@ -170,6 +174,36 @@ export class SqliteStore implements Store {
         )
         .all(repo, this.#clock() - SQLITE_STORE_TTL.pull)
         .map((row) => JSON.parse(row.state) as PullState),
+  };
+
+  readonly applies: ApplyJournal = {
+    begin: async (attempt) =>
+      this.#db
+        .prepare(
+          'INSERT INTO apply_attempts (claim, phase, attempt, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT (claim) DO NOTHING',
+        )
+        .run(attempt.claim, attempt.phase, JSON.stringify(attempt), this.#clock()).changes === 1,
+    get: async (claim) => {
+      const row = this.#db
+        .prepare<[string], { attempt: string }>('SELECT attempt FROM apply_attempts WHERE claim = ?')
+        .get(claim);
+      return row ? (JSON.parse(row.attempt) as ApplyAttempt) : undefined;
+    },
+    update: async (attempt) => {
+      this.#db
+        .prepare('UPDATE apply_attempts SET phase = ?, attempt = ?, stored_at = ? WHERE claim = ?')
+        .run(attempt.phase, JSON.stringify(attempt), this.#clock(), attempt.claim);
+    },
+    release: async (claim) => {
+      this.#db.prepare('DELETE FROM apply_attempts WHERE claim = ?').run(claim);
+    },
+    unfinished: async (limit) =>
+      this.#db
+        .prepare<[number], { attempt: string }>(
+          "SELECT attempt FROM apply_attempts WHERE phase != 'finished' ORDER BY stored_at LIMIT ?",
+        )
+        .all(limit)
+        .map((row) => JSON.parse(row.attempt) as ApplyAttempt),
   };
 
   readonly dbt: DbtStore = {
