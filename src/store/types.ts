@@ -148,8 +148,13 @@ export interface ApplyJournal {
   /** Records a new attempt; false when the plan already has one (running, interrupted, or finished). */
   begin(attempt: ApplyAttempt): Promise<boolean>;
   get(claim: string): Promise<ApplyAttempt | undefined>;
-  /** Replaces the record of an attempt that exists. */
-  update(attempt: ApplyAttempt): Promise<void>;
+  /**
+   * Replaces the record, only while it is still this attempt's (same `attemptId`); false when another
+   * attempt took it over (this worker lost its lease, and a retry is recovering).
+   */
+  update(attempt: ApplyAttempt): Promise<boolean>;
+  /** Hands the record from attempt `fromAttemptId` to `next` (a recovery); false when someone else did first. */
+  takeOver(fromAttemptId: string, next: ApplyAttempt): Promise<boolean>;
   /** Forgets the attempt: the plan may be applied again (nothing was changed, or a failed apply may be retried). */
   release(claim: string): Promise<void>;
   /** Attempts not finished, oldest first, at most `limit`: what the reconciler looks at. */

@@ -213,8 +213,17 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.applies.begin(attempt('plan-a@1', 'job-2'))).toBe(false);
     expect(await store.applies.get('plan-a@1')).toEqual(first);
     const applying = { ...first, phase: 'applying' as const, stateBefore: { lineage: 'l-1', serial: 4 } };
-    await store.applies.update(applying);
+    expect(await store.applies.update(applying)).toBe(true);
     expect(await client().applies.get('plan-a@1')).toEqual(applying);
+    // Only the attempt that holds the record may write it; a recovery takes it over once.
+    expect(await store.applies.update({ ...applying, attemptId: 'other' })).toBe(false);
+    const recovery = { ...applying, attemptId: 'recovery', runId: 'job-9' };
+    expect(await store.applies.takeOver(first.attemptId, recovery)).toBe(true);
+    expect(await client().applies.takeOver(first.attemptId, { ...recovery, attemptId: 'late' })).toBe(false);
+    expect(await store.applies.update(applying)).toBe(false);
+    expect(await store.applies.get('plan-a@1')).toEqual(recovery);
+    expect(await store.applies.update(applying)).toBe(false);
+    expect(await store.applies.takeOver('recovery', applying)).toBe(true);
     expect(await store.applies.begin(attempt('plan-b@1', 'job-3'))).toBe(true);
     expect((await store.applies.unfinished(10)).map((a) => a.claim).sort()).toEqual(['plan-a@1', 'plan-b@1']);
     expect(await store.applies.unfinished(1)).toHaveLength(1);

@@ -29,6 +29,7 @@ const APPLY_TTL = 90 * DAY;
 
 const advanceHeadLua = readFileSync(new URL('./lua/advance-head.lua', import.meta.url), 'utf8');
 const beginApplyLua = readFileSync(new URL('./lua/begin-apply.lua', import.meta.url), 'utf8');
+const replaceApplyLua = readFileSync(new URL('./lua/replace-apply.lua', import.meta.url), 'utf8');
 
 type ScriptedRedis = Redis & {
   advanceHead(key: string, updatedAt: string, mark: string, ttl: number): Promise<number>;
@@ -40,6 +41,16 @@ type ScriptedRedis = Redis & {
     claim: string,
     now: number,
   ): Promise<number>;
+  replaceApply(
+    record: string,
+    open: string,
+    current: string,
+    attempt: string,
+    ttl: number,
+    claim: string,
+    now: number,
+    finished: string,
+  ): Promise<number>;
 };
 
 export class RedisStore implements Store {
@@ -50,6 +61,7 @@ export class RedisStore implements Store {
     const redis = new Redis(options.url, { maxRetriesPerRequest: 3, lazyConnect: false });
     redis.defineCommand('advanceHead', { numberOfKeys: 1, lua: advanceHeadLua });
     redis.defineCommand('beginApply', { numberOfKeys: 2, lua: beginApplyLua });
+    redis.defineCommand('replaceApply', { numberOfKeys: 2, lua: replaceApplyLua });
     this.#redis = redis as ScriptedRedis;
     this.#prefix = options.prefix;
   }
@@ -209,15 +221,8 @@ export class RedisStore implements Store {
       const raw = await this.#redis.get(this.#key('apply', claim));
       return raw ? (JSON.parse(raw) as ApplyAttempt) : undefined;
     },
-    update: async (attempt) => {
-      const open = this.#key('applies-open', 'all');
-      const multi = this.#redis
-        .multi()
-        .set(this.#key('apply', attempt.claim), JSON.stringify(attempt), 'EX', APPLY_TTL, 'XX');
-      if (attempt.phase === 'finished') multi.zrem(open, attempt.claim);
-      else multi.zadd(open, Date.now(), attempt.claim);
-      await multi.exec();
-    },
+    update: async (attempt) => this.#replaceAttempt(attempt.attemptId, attempt),
+    takeOver: async (fromAttemptId, next) => this.#replaceAttempt(fromAttemptId, next),
     release: async (claim) => {
       await this.#redis
         .multi()
@@ -238,6 +243,21 @@ export class RedisStore implements Store {
         .filter((a) => a.phase !== 'finished');
     },
   };
+
+  async #replaceAttempt(current: string, attempt: ApplyAttempt): Promise<boolean> {
+    return (
+      (await this.#redis.replaceApply(
+        this.#key('apply', attempt.claim),
+        this.#key('applies-open', 'all'),
+        current,
+        JSON.stringify(attempt),
+        APPLY_TTL,
+        attempt.claim,
+        Date.now(),
+        attempt.phase === 'finished' ? '1' : '0',
+      )) === 1
+    );
+  }
 
   async ping(): Promise<void> {
     await this.#redis.ping();

@@ -189,11 +189,8 @@ export class SqliteStore implements Store {
         .get(claim);
       return row ? (JSON.parse(row.attempt) as ApplyAttempt) : undefined;
     },
-    update: async (attempt) => {
-      this.#db
-        .prepare('UPDATE apply_attempts SET phase = ?, attempt = ?, stored_at = ? WHERE claim = ?')
-        .run(attempt.phase, JSON.stringify(attempt), this.#clock(), attempt.claim);
-    },
+    update: async (attempt) => this.#replaceAttempt(attempt.attemptId, attempt),
+    takeOver: async (fromAttemptId, next) => this.#replaceAttempt(fromAttemptId, next),
     release: async (claim) => {
       this.#db.prepare('DELETE FROM apply_attempts WHERE claim = ?').run(claim);
     },
@@ -205,6 +202,16 @@ export class SqliteStore implements Store {
         .all(limit)
         .map((row) => JSON.parse(row.attempt) as ApplyAttempt),
   };
+
+  #replaceAttempt(current: string, attempt: ApplyAttempt): boolean {
+    return (
+      this.#db
+        .prepare(
+          "UPDATE apply_attempts SET phase = ?, attempt = ?, stored_at = ? WHERE claim = ? AND json_extract(attempt, '$.attemptId') = ?",
+        )
+        .run(attempt.phase, JSON.stringify(attempt), this.#clock(), attempt.claim, current).changes === 1
+    );
+  }
 
   readonly dbt: DbtStore = {
     putPlan: async (key, artifact) => {
