@@ -91,6 +91,11 @@ export interface RepoRules {
   drafts: 'plan' | 'skip';
   /** Pull requests from forks: plan them like any other, or ignore them. */
   forks: 'plan' | 'skip';
+  /**
+   * An apply whose worker died before it changed the state: apply the saved plan again when the job is
+   * retried (`reapply`, the default: the plan is still exact), or wait for `sluice apply` (`wait`).
+   */
+  interruptedApply?: 'reapply' | 'wait';
 }
 
 export const DEFAULT_REQUIREMENTS: Record<ApplyMode, ApplyRequirement[]> = {

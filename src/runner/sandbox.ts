@@ -21,6 +21,11 @@ export interface SandboxRun {
   /** Between SIGINT and SIGKILL when the step is stopped (exec.ts); default 10 s. */
   stopGraceMs?: number;
   /**
+   * The host name the step sees (bubblewrap only): an apply runs as `sluice-<attempt id>`, so the tool's
+   * state lock (`Who: user@host`) tells which attempt left it.
+   */
+  hostname?: string;
+  /**
    * Whether this step may reach the network; undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK).
    * Per run, so one sandbox serves repositories with different rules. Without bubblewrap (`none`) there
    * is no isolation to apply it with.
@@ -127,6 +132,7 @@ class BwrapSandbox implements Sandbox {
       '--die-with-parent',
       '--new-session',
       '--unshare-all',
+      ...(spec.hostname ? ['--hostname', spec.hostname] : []),
       ...((spec.network ?? this.#options.network) ? ['--share-net'] : []),
       '--cap-drop',
       'ALL',

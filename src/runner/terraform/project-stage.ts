@@ -32,6 +32,8 @@ export interface ProjectStageOptions extends WorkflowOptions {
   timeoutMs: number;
   /** Between SIGINT and SIGKILL when a step is stopped (timeout, cancel, shutdown); default 10 s. */
   stopGraceMs?: number;
+  /** The sandbox's host name: an apply attempt's (state-probe.ts attemptHostname). */
+  hostname?: string;
   signal: AbortSignal;
   masker: Masker;
 }

@@ -16,6 +16,8 @@ export interface StepRunnerOptions {
   timeoutMs: number;
   /** Between SIGINT and SIGKILL when a step is stopped; default exec.ts DEFAULT_STOP_GRACE_MS. */
   stopGraceMs?: number;
+  /** The sandbox's host name (sandbox.ts SandboxRun.hostname). */
+  hostname?: string;
   signal: AbortSignal;
   masker: Masker;
   /** Undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK). */
@@ -68,6 +70,7 @@ export function stepRunner(options: StepRunnerOptions) {
       env: { LANG: 'C.UTF-8', CHECKPOINT_DISABLE: '1', ...call.env, ...fixed },
       timeoutMs: options.timeoutMs,
       stopGraceMs: options.stopGraceMs,
+      hostname: options.hostname,
       signal: options.signal,
       maxOutputBytes: call.maxOutputBytes,
       network: options.network,
