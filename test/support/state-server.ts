@@ -20,6 +20,10 @@ export interface StateServer {
   overlaps: number;
   /** State writes while another holder had the lock (a lock probe that was refused does not count). */
   unlockedWrites: number;
+  /** Every lock, unlock and state write, in order (for fault tests that kill at a point). */
+  events: Array<{ kind: 'lock' | 'unlock' | 'write'; name: string; serial?: number; at: number }>;
+  /** Answers each state write this many ms after storing it: a kill then lands during the write. */
+  writeDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -57,7 +61,10 @@ export async function startStateServer(): Promise<StateServer> {
           result.unlockedWrites++;
         }
         states.set(name, body);
-        writes.set(name, [...(writes.get(name) ?? []), (JSON.parse(body) as { serial: number }).serial]);
+        const serial = (JSON.parse(body) as { serial: number }).serial;
+        writes.set(name, [...(writes.get(name) ?? []), serial]);
+        result.events.push({ kind: 'write', name, serial, at: Date.now() });
+        if (result.writeDelayMs > 0) await new Promise((r) => setTimeout(r, result.writeDelayMs));
         return res.writeHead(200).end();
       }
       if (req.method === 'DELETE') {
@@ -76,6 +83,7 @@ export async function startStateServer(): Promise<StateServer> {
         }
         locks.set(name, info?.ID ?? 'unknown');
         lockInfo.set(name, body);
+        result.events.push({ kind: 'lock', name, at: Date.now() });
         return res.writeHead(200).end();
       }
       if (req.method === 'UNLOCK') {
@@ -85,6 +93,7 @@ export async function startStateServer(): Promise<StateServer> {
         }
         locks.delete(name);
         lockInfo.delete(name);
+        result.events.push({ kind: 'unlock', name, at: Date.now() });
         return res.writeHead(200).end();
       }
     }
@@ -97,6 +106,8 @@ export async function startStateServer(): Promise<StateServer> {
     url,
     overlaps: 0,
     unlockedWrites: 0,
+    events: [],
+    writeDelayMs: 0,
     backend: (name) =>
       `terraform {\n  backend "http" {\n    address        = "${url}/state/${name}"\n    lock_address   = "${url}/lock/${name}"\n    unlock_address = "${url}/lock/${name}"\n  }\n}\n`,
     serials: (name) => writes.get(name) ?? [],

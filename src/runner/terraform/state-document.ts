@@ -85,7 +85,7 @@ export function differencesFromPlan(planJson: string, state: StateDocument | und
     const unknown = (rc.change?.after_unknown ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(after as Record<string, unknown>)) {
       if (unknown[key] !== undefined && unknown[key] !== false) continue;
-      if (!deepEqual(value, instance.attributes?.[key])) {
+      if (!deepEqual(value, unwrapDynamic(instance.attributes?.[key]))) {
         differences.push(`\`${address}\`: \`${key}\` is not the planned value`);
         break;
       }
@@ -105,6 +105,16 @@ function findInstance(
     return (resource.instances ?? []).find((i) => (i.index_key ?? null) === (rc.index ?? null));
   }
   return undefined;
+}
+
+/** The state keeps an attribute of type `any` (terraform_data's `input`) as `{ value, type }`; a plan shows the value. */
+function unwrapDynamic(value: unknown): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 2 && keys.includes('value') && keys.includes('type'))
+      return (value as { value: unknown }).value;
+  }
+  return value;
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
