@@ -54,9 +54,10 @@ export function previousAttempt(
 export function keepAlive(journal: ApplyJournal, attempt: ApplyAttempt, everyMs: number, log: Logger) {
   let current = attempt;
   let lost = false;
+  let inFlight: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     const next = { ...current, heartbeatAt: new Date().toISOString() };
-    journal.update(next).then(
+    inFlight = journal.update(next).then(
       (held) => {
         if (held) current = next;
         else lost = true;
@@ -68,6 +69,10 @@ export function keepAlive(journal: ApplyJournal, attempt: ApplyAttempt, everyMs:
   return {
     current: () => current,
     lost: () => lost,
-    stop: () => clearInterval(timer),
+    /** Stops renewing; resolves once a renewal under way has landed (so nothing overwrites what follows). */
+    stop: async () => {
+      clearInterval(timer);
+      await inFlight;
+    },
   };
 }
