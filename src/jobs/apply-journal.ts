@@ -33,7 +33,8 @@ export function newAttempt(input: {
 /**
  * What a run does with a plan that already has an attempt record: `recover` when it is this job's own
  * earlier attempt (the queue retried it after its worker died or lost its lease) or an attempt whose
- * worker stopped renewing it; `applied` when it finished applied; otherwise `busy` (someone else runs it).
+ * worker stopped renewing it; `applied` when this job's earlier attempt finished applied; otherwise
+ * `busy` (someone else runs it, or it is settled).
  */
 export function previousAttempt(
   previous: ApplyAttempt | undefined,
@@ -42,7 +43,9 @@ export function previousAttempt(
   leaseMs: number,
 ): 'recover' | 'applied' | 'busy' | 'gone' {
   if (!previous) return 'gone';
-  if (previous.phase === 'finished') return previous.outcome === 'applied' ? 'applied' : 'busy';
+  // This job applied it and stopped before reporting: report it. Another run: it is not run again.
+  if (previous.phase === 'finished')
+    return previous.outcome === 'applied' && previous.runId === runId ? 'applied' : 'busy';
   if (previous.runId === runId) return 'recover';
   return now - Date.parse(previous.heartbeatAt) > staleAfterMs(leaseMs) ? 'recover' : 'busy';
 }

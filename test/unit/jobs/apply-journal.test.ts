@@ -27,7 +27,13 @@ describe('previousAttempt', () => {
       'recover',
     ],
     ['an attempt given up (reported)', attempt({ heartbeatAt: GIVEN_UP }), 'job-2', 'recover'],
-    ['a finished apply', attempt({ phase: 'finished', outcome: 'applied' }), 'job-1', 'applied'],
+    [
+      "this job's finished apply (it stopped before reporting)",
+      attempt({ phase: 'finished', outcome: 'applied' }),
+      'job-1',
+      'applied',
+    ],
+    ["another job's finished apply", attempt({ phase: 'finished', outcome: 'applied' }), 'job-2', 'busy'],
     ['a finished, changed state', attempt({ phase: 'finished', outcome: 'differs' }), 'job-1', 'busy'],
   ] as const)('%s', (_, previous, runId, expected) => {
     expect(previousAttempt(previous, runId, 10_500, lease)).toBe(expected);
