@@ -139,7 +139,6 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
     headSha = pr.headSha;
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     h.approve(pr);
-    const report: string[] = [];
     for (const phase of trialPhases) {
       trial++;
       if (trial > 1) {
@@ -159,27 +158,29 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
       states.writeDelayMs = 0;
       worker = spawnWorker();
 
-      // Settled: the project's and the overall apply status are final, and the comment is this trial's.
-      await h.fake.waitFor(
-        () => {
-          const latest = new Map(
-            statuses()
-              .slice(since.statuses)
-              .map((s) => [s.context, s]),
+      // Settled: the project's apply status is final and the apply comment is this trial's.
+      await h.fake
+        .waitFor(
+          () => {
+            const latest = new Map(
+              statuses()
+                .slice(since.statuses)
+                .map((s) => [s.context, s]),
+            );
+            const project = latest.get(CONTEXT);
+            return project !== undefined && project.state !== 'pending' && applyComment() !== since.comment;
+          },
+          { timeoutMs: 120_000 },
+        )
+        .catch((error: Error) => {
+          const seen = statuses()
+            .slice(since.statuses)
+            .map((s) => `${s.context}=${s.state} ${s.description}`);
+          throw new Error(
+            `trial ${trial} (${phase}) did not settle: ${error.message}\nstatuses: ${seen.join(' | ')}\nreplies: ${h.replies(1).slice(replies).join(' | ')}\nlock held: ${states.lockHeld(DIR)}`,
           );
-          const project = latest.get(CONTEXT);
-          const overall = latest.get('sluice/apply');
-          return (
-            project !== undefined &&
-            project.state !== 'pending' &&
-            overall !== undefined &&
-            overall.state !== 'pending' &&
-            applyComment() !== since.comment
-          );
-        },
-        { timeoutMs: 120_000 },
-      );
-      await sleep(1_000);
+        });
+      await sleep(2_000);
       const latest = new Map(statuses().map((s) => [s.context, s]));
       const written = [
         ...new Set(
@@ -190,9 +191,8 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
         ),
       ];
       const newReplies = h.replies(1).slice(replies);
-      report.push(
-        `${backend} trial ${trial} ${phase}: ${latest.get(CONTEXT)?.state}, writes ${written.join(',')}`,
-      );
+      const line = `${backend} trial ${trial} ${phase}: ${latest.get(CONTEXT)?.state}, writes ${written.join(',')}`;
+      if (LONG) console.log(line);
       // Applied exactly once: one new serial, the trial's value in the state.
       expect(written, phase).toEqual([serialBefore + 1]);
       expect(JSON.stringify(states.state(DIR))).toContain(`"r0-${trial}"`);
@@ -208,7 +208,6 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
       }
       expect(states.unlockedWrites).toBe(0);
     }
-    if (LONG) console.log(report.join('\n'));
   }, 900_000);
 
   it('a worker killed mid-plan: the plan job runs again and the PR gets its plan', async () => {
