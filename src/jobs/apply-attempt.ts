@@ -39,6 +39,14 @@ export interface ApplyAttemptInput {
   setStatus: (state: CommitState, description: string) => Promise<void>;
 }
 
+/** This worker's apply attempt was taken over by a retry (it was presumed dead): it must report nothing. */
+export class AttemptTakenOver extends Error {
+  constructor(claim: string) {
+    super(`another worker took over the apply attempt of ${claim}; it reports the result`);
+    this.name = 'AttemptTakenOver';
+  }
+}
+
 /** Defaults of the timing settings WorkerDeps may leave out (src/config/env.ts sets them). */
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_RECOVERY_WAIT_MS = 60_000;
@@ -216,6 +224,10 @@ export async function applyOnce(deps: WorkerDeps, input: ApplyAttemptInput): Pro
     { project: project.name, status: outcome.status, ms: outcome.durationMs },
     'apply step done',
   );
+  // This worker was presumed dead (a long pause) and a retry took the attempt over: it reports, not this one.
+  if (alive.lost() || (await journal.get(claim))?.attemptId !== attempt.attemptId) {
+    throw new AttemptTakenOver(claim);
+  }
   if (outcome.status === 'applied') {
     await finish('applied');
     await input.setStatus('success', 'Applied');

@@ -3,6 +3,7 @@ import type { Forge, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
 import type { JobContext } from '../queue/types.js';
 import { prKey } from '../store/keys.js';
+import { AttemptTakenOver } from './apply-attempt.js';
 import { GIVEN_UP, staleAfterMs } from './apply-journal.js';
 import { projectContext } from './plan-pull-request.js';
 import { recoveryText } from './recovery-messages.js';
@@ -62,6 +63,11 @@ export async function finalOnFailure(
   try {
     await run();
   } catch (error) {
+    if (error instanceof AttemptTakenOver) {
+      // Presumed dead and replaced: the retry that took over reports. Nothing more here.
+      log.warn({ err: error }, 'apply attempt taken over by a retry; not reporting from this worker');
+      return;
+    }
     if (context.lastAttempt || !isRetryable(error)) {
       await reportApplyGaveUp(deps, forge, pr, context.id, log).catch((reportError: unknown) =>
         log.error({ err: reportError }, 'could not report the unfinished apply'),
