@@ -80,6 +80,10 @@ const EnvSchema = z.object({
   /** The server config file (admin rules per repository); see docs/server-config.md. */
   SLUICE_CONFIG: z.string().min(1).optional(),
   SLUICE_JOB_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  /** An apply step that is stopped gets SIGINT, then SIGKILL after this many seconds (docs/faults.md). */
+  SLUICE_APPLY_STOP_GRACE_SECONDS: z.coerce.number().positive().default(30),
+  /** How long a retried apply waits for a state lock the interrupted attempt's tool may still release. */
+  SLUICE_APPLY_RECOVERY_WAIT_SECONDS: z.coerce.number().min(0).default(60),
   SLUICE_GITHUB_THROTTLE: z.enum(['on', 'off']).default('on'),
   /** More OpenTofu/Terraform binaries projects may ask for (`tool`), by absolute path, `:`-separated. */
   SLUICE_EXTRA_TOOLS: z
@@ -136,6 +140,8 @@ export interface Settings {
   gitlab?: GitlabSettings;
   /** A dead worker's job is retried once its lease (renewed while it runs) has run out. */
   jobLeaseMs: number;
+  applyStopGraceMs: number;
+  applyRecoveryWaitMs: number;
   /** How often locks of PRs closed on the forge are looked for. */
   reconcileMs: number;
   /** The bot's name: `@<appName> plan` invokes it like `sluice plan`. */
@@ -230,6 +236,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     appName: e.SLUICE_APP_NAME,
     reconcileMs: e.SLUICE_RECONCILE_MINUTES * 60_000,
     jobLeaseMs: e.SLUICE_JOB_LEASE_SECONDS * 1000,
+    applyStopGraceMs: e.SLUICE_APPLY_STOP_GRACE_SECONDS * 1000,
+    applyRecoveryWaitMs: e.SLUICE_APPLY_RECOVERY_WAIT_SECONDS * 1000,
     defaultRules: baseRules,
     serverConfig,
     rules: createRulesSource({

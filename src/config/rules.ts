@@ -96,6 +96,11 @@ export interface RepoRules {
    * maintainer allowed by commenting `sluice plan`.
    */
   forks: 'plan' | 'skip';
+  /**
+   * An apply whose worker died before it changed the state: apply the saved plan again when the job is
+   * retried (`reapply`, the default: the plan is still exact), or wait for `sluice apply` (`wait`).
+   */
+  interruptedApply?: 'reapply' | 'wait';
 }
 
 export const DEFAULT_REQUIREMENTS: Record<ApplyMode, ApplyRequirement[]> = {

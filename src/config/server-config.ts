@@ -171,6 +171,7 @@ const RepoRuleSchema = said(
       apply_requirements: RequirementsSchema.optional(),
       plan_requirements: RequirementsSchema.optional(),
       lock_mode: z.enum(['plan', 'apply', 'off']).optional(),
+      interrupted_apply: z.enum(['reapply', 'wait']).optional(),
       automerge: z.boolean().optional(),
       atlantis_alias: z.boolean().optional(),
       allowed_commands: said(z.array(z.enum(COMMAND_NAMES)), {
@@ -265,6 +266,7 @@ export interface RulePatch {
   autoplan?: boolean;
   drafts?: 'plan' | 'skip';
   forks?: 'plan' | 'skip';
+  interruptedApply?: 'reapply' | 'wait';
 }
 
 export interface RepoRule {
@@ -383,6 +385,7 @@ function toPatch(rule: RawRule, base: string): RulePatch {
   put('autoplan', rule.autoplan);
   put('drafts', rule.drafts);
   put('forks', rule.forks);
+  put('interruptedApply', rule.interrupted_apply);
   if (rule.permissions) {
     const p = rule.permissions;
     const permissions: Partial<PermissionRules> = {};

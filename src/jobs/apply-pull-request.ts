@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ApplyProjectView, buildApplyView } from '../comments/apply-view.js';
 import { changeNounCapitalised, changeRef } from '../comments/change-request.js';
@@ -9,7 +9,7 @@ import type { ApplyRules } from '../config/apply-rules.js';
 import type { ProjectConfig, RepoConfig } from '../config/repo-config.js';
 import type { ApplyRequirement, LockMode, RepoRules } from '../config/rules.js';
 import type { Workflow } from '../config/workflow.js';
-import type { Forge, PullRequest, PullRequestRef } from '../forge/types.js';
+import type { CommitState, Forge, PullRequest, PullRequestRef } from '../forge/types.js';
 import type { Logger } from '../logger.js';
 import { applyBatches, applyOrder, type OrderedProject } from '../projects/apply-order.js';
 import { discoverProjects } from '../projects/discover.js';
@@ -17,12 +17,10 @@ import type { Project } from '../projects/types.js';
 import type { PlanTarget } from '../queue/jobs.js';
 import type { Checkout } from '../runner/git-mirror.js';
 import type { InstalledTools } from '../runner/installed-tools.js';
-import { toolOfPlan } from '../runner/resolve-tool.js';
-import { applyProject } from '../runner/terraform/apply-project.js';
 import type { RunFacts } from '../runner/terraform/run-stage.js';
 import { lockKey, prKey, repoKey } from '../store/keys.js';
 import type { PlannedProject } from '../store/types.js';
-import { applyDbt } from './apply-dbt.js';
+import { applyOnce } from './apply-attempt.js';
 import { unmetRequirements } from './apply-requirements.js';
 import { dropPrSchemas } from './drop-pr-schemas.js';
 import { heldBack } from './held-back.js';
@@ -34,7 +32,7 @@ import { publishComment } from './publish-comment.js';
 import { readPullState } from './read-pull-state.js';
 import { reply } from './reply.js';
 import { isSluiceContext, requirementFacts } from './requirement-facts.js';
-import { readReviewedPlan, TAMPERED_STATUS, tamperedPlanMessage } from './reviewed-plan.js';
+import { TAMPERED_STATUS, tamperedPlanMessage } from './reviewed-plan.js';
 import { checkoutRulesCommit } from './rules-commit.js';
 import { pullRequestFacts } from './run-facts.js';
 import { type RunSettings, runSettings } from './run-settings.js';
@@ -74,7 +72,7 @@ export async function applyPullRequest(
   const merged = pull.state === 'merged';
   const statusSha = merged && pull.mergeCommitSha ? pull.mergeCommitSha : pull.headSha;
   const words = forge.capabilities.changeRequest;
-  const status = (state: 'pending' | 'success' | 'failure', description: string, context = APPLY_CONTEXT) =>
+  const status = (state: CommitState, description: string, context = APPLY_CONTEXT) =>
     forge.setCommitStatus(pr.repo, statusSha, { context, state, description, targetUrl: deps.publicUrl });
   const read = await readPullState(deps.store, key, log);
   if (!read.ok) {
@@ -358,7 +356,7 @@ async function applyOne(
     /** A dbt project's `dbt` settings from the reviewed commit's config. */
     dbt?: ProjectConfig['dbt'];
     facts: RunFacts;
-    setStatus: (state: 'pending' | 'success' | 'failure', description: string) => Promise<void>;
+    setStatus: (state: CommitState, description: string) => Promise<void>;
   },
 ): Promise<ApplyProjectView> {
   const { pull, planned, project, request } = input;
@@ -402,109 +400,13 @@ async function applyOne(
     }
   }
 
-  // Each reviewed plan runs at most once, whatever happens to this worker.
-  const claim = `${planned.planKey}@${planned.planId}`;
-  if (!(await deps.store.deliveries.claim('apply', claim))) {
-    // Another run has this plan: still applying it, or it died mid-apply. Either way, never run it again.
-    return view(
-      'busy',
-      'Sluice did not run this plan again: another apply of it is running, or was interrupted before it reported back. If none is running, check the state (e.g. `tofu state list`), then comment `sluice plan` and apply the new plan.',
-    );
-  }
-  if (project.type === 'dbt') {
-    await input.setStatus('pending', 'Building and auditing…');
-    const dbt = await applyDbt(deps, {
-      pr: pull.ref,
-      project,
-      planKey: planned.planKey,
-      planHash: planned.planHash,
-      headSha: input.facts.headSha,
-      checkoutDir: input.checkout.dir,
-      artifactDir: input.artifactDir,
-      settings: input.settings,
-      dbt: input.dbt,
-      requestedBy: request.requestedBy,
-      signal: request.signal,
-      log: input.log,
-    });
-    if (dbt.outcome !== 'applied') await deps.store.deliveries.release('apply', claim);
-    await input.setStatus(
-      dbt.outcome === 'applied' ? 'success' : 'failure',
-      dbt.outcome === 'applied'
-        ? 'Published'
-        : dbt.outcome === 'refused'
-          ? TAMPERED_STATUS
-          : dbt.outcome === 'stale'
-            ? 'The saved plan is stale; planning again'
-            : 'Not published',
-    );
-    return view(dbt.outcome, dbt.message, dbt.output);
-  }
-  const reviewed = await readReviewedPlan(deps.store, planned, input.log);
-  if (!reviewed.ok && reviewed.why === 'tampered') {
-    await deps.store.deliveries.release('apply', claim);
-    await input.setStatus('failure', TAMPERED_STATUS);
-    return view('refused', tamperedPlanMessage(reviewed.record, project.name));
-  }
-  const artifact = reviewed.ok ? reviewed.artifact : undefined;
-  if (!artifact) {
-    await deps.store.deliveries.release('apply', claim);
-    await input.setStatus('failure', 'The saved plan expired');
-    return view(
-      'failed',
-      'The saved plan is no longer stored. Comment `sluice plan`, review the new plan, then apply.',
-    );
-  }
-  // Exactly the OpenTofu/Terraform version that made the plan, whatever the project asks for now.
-  const tool = toolOfPlan(artifact.tool, input.tools);
-  if (!tool.ok) {
-    await deps.store.deliveries.release('apply', claim);
-    await input.setStatus('failure', `Not applied: ${tool.asked} is not installed`);
-    return view('refused', tool.message);
-  }
-  await input.setStatus('pending', 'Applying…');
-  await mkdir(input.artifactDir, { recursive: true });
-  const outcome = await applyProject({
-    project,
-    checkoutDir: input.checkout.dir,
-    artifactDir: input.artifactDir,
-    planFile: artifact.planFile,
-    planJson: artifact.planJson,
-    tool: tool.tool,
-    sandbox: deps.sandbox,
-    providerCacheDir: join(deps.dataDir, 'provider-mirror'),
-    timeoutMs: input.settings.stepTimeoutMs,
+  // Each reviewed plan runs at most once, whatever happens to this worker (apply-attempt.ts).
+  return applyOnce(deps, {
+    ...input,
+    runId: request.runId,
+    requestedBy: request.requestedBy,
     signal: request.signal,
-    masker: deps.masker,
-    steps: input.steps,
-    sandboxRules: input.settings.sandboxRules,
-    serverEnv: deps.serverEnv ?? process.env,
-    facts: input.facts,
   });
-  input.log.info(
-    { project: project.name, status: outcome.status, ms: outcome.durationMs },
-    'apply step done',
-  );
-  if (outcome.status === 'applied') {
-    await input.setStatus('success', 'Applied');
-    return view('applied', 'Applied.', outcome.output);
-  }
-  // Nothing was changed by a refused plan, and a failed apply may be retried: allow another run.
-  await deps.store.deliveries.release('apply', claim);
-  if (outcome.status === 'stale') {
-    await input.setStatus('failure', 'The saved plan is stale; planning again');
-    return view(
-      'stale',
-      'The saved plan is stale: the state changed since it was made. Sluice is planning again.',
-      outcome.output,
-    );
-  }
-  await input.setStatus('failure', `Apply failed at ${outcome.error?.step ?? 'apply'}`);
-  return view(
-    'failed',
-    `${outcome.error?.message ?? 'Apply failed.'} The lock stays; fix the cause and comment \`sluice apply\` to retry.`,
-    outcome.error?.output ?? outcome.output,
-  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { TOOL_TITLE } from '../runner/resolve-tool.js';
 import { prKey, repoKey } from '../store/keys.js';
 import { SLUICE_VERSION } from '../version.js';
 import { rollbackDbt } from './apply-dbt.js';
+import { finalOnFailure } from './apply-gave-up.js';
 import { applyPullRequest } from './apply-pull-request.js';
 import { createPlanJobHandler } from './plan-pull-request.js';
 import { pullStateIfIntact } from './read-pull-state.js';
@@ -116,19 +117,21 @@ export function createCommandJobHandler(deps: WorkerDeps) {
         );
         return;
       }
-      await applyPullRequest(
-        deps,
-        forge,
-        {
-          pr: job.pr,
-          trigger: 'comment',
-          requestedBy: job.author,
-          target,
-          runId: context.id,
-          signal: context.signal,
-        },
-        log,
-      );
+      await finalOnFailure(deps, forge, job.pr, context, log, async () => {
+        await applyPullRequest(
+          deps,
+          forge,
+          {
+            pr: job.pr,
+            trigger: 'comment',
+            requestedBy: job.author,
+            target,
+            runId: context.id,
+            signal: context.signal,
+          },
+          log,
+        );
+      });
       return;
     }
     if (command.name === 'rollback') {

@@ -1,6 +1,7 @@
 import type { ClosedJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import { prKey } from '../store/keys.js';
+import { finalOnFailure } from './apply-gave-up.js';
 import { applyPullRequest } from './apply-pull-request.js';
 import { dropPrSchemas } from './drop-pr-schemas.js';
 import { pullStateIfIntact } from './read-pull-state.js';
@@ -13,13 +14,15 @@ export function createClosedJobHandler(deps: WorkerDeps) {
     const log = deps.logger.child({ jobId: context.id, repo: job.pr.repo.fullName, pr: job.pr.number });
     const forge = deps.forges.get(job.pr.repo.forge);
     if (job.merged && deps.rules(job.pr.repo).applyMode === 'merge') {
-      const outcome = await applyPullRequest(
-        deps,
-        forge,
-        { pr: job.pr, trigger: 'merge', requestedBy: 'merge', runId: context.id, signal: context.signal },
-        log,
-      );
-      log.info({ outcome }, 'apply on merge done');
+      await finalOnFailure(deps, forge, job.pr, context, log, async () => {
+        const outcome = await applyPullRequest(
+          deps,
+          forge,
+          { pr: job.pr, trigger: 'merge', requestedBy: 'merge', runId: context.id, signal: context.signal },
+          log,
+        );
+        log.info({ outcome }, 'apply on merge done');
+      });
       return;
     }
     const state = await pullStateIfIntact(deps, prKey(job.pr));

@@ -1,6 +1,7 @@
 import type { ReconcileJob } from '../queue/jobs.js';
 import type { JobContext } from '../queue/types.js';
 import { prKey, repoKey } from '../store/keys.js';
+import { settleAbandonedApplies } from './apply-gave-up.js';
 import { dropPrSchemas, sweepPrSchemas } from './drop-pr-schemas.js';
 import { pullStateIfIntact } from './read-pull-state.js';
 import { releaseLocks } from './release-locks.js';
@@ -32,7 +33,9 @@ export function createReconcileJobHandler(deps: WorkerDeps) {
       await deps.store.pulls.delete(prKey(state.pr));
       await dropPrSchemas(deps, state, context.id, log);
     }
-    log.info({ released }, 'lock reconciliation done');
+    // Applies whose worker died with no retry left: a final status and a comment, never pending.
+    const abandoned = job.repo ? 0 : await settleAbandonedApplies(deps, context.id, log);
+    log.info({ released, abandoned }, 'lock reconciliation done');
     // A repository's push (or a periodic pass naming it): sweep its closed PRs' dbt schemas too.
     if (job.repo) await sweepPrSchemas(deps, job.repo, context.id, log);
   };

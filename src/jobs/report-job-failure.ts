@@ -44,6 +44,14 @@ export function statusNotingForges(forges: ForgeRegistry): ForgeRegistry {
   );
 }
 
+/** Errors a job already told its pull request about, in words of its own (apply-gave-up.ts). */
+const toldAlready = new WeakSet<object>();
+
+/** Records that `error` has been reported on the pull request, so it is not reported twice. */
+export function markReported(error: unknown): void {
+  if (typeof error === 'object' && error !== null) toldAlready.add(error);
+}
+
 /** A short id for one failure, said on the PR and logged with the whole error. */
 export const newErrorRef = () => `err-${randomBytes(5).toString('hex')}`;
 
@@ -71,7 +79,7 @@ export function reportingFailures(handler: JobHandler, deps: WorkerDeps): JobHan
         { err: error, ref, attempt: context.attempt, final },
         final ? 'job failed' : 'job failed; it will be tried again',
       );
-      if (final) {
+      if (final && !(typeof error === 'object' && error !== null && toldAlready.has(error))) {
         await tellThePullRequest(deps, job, context, error, ref, statuses).catch((reportError: unknown) =>
           log.error({ err: reportError, ref }, 'could not tell the pull request about the failure'),
         );

@@ -38,6 +38,12 @@ export interface WorkerDeps {
    */
   serverEnv?: Readonly<Record<string, string | undefined>>;
   stepTimeoutMs: number;
+  /** The queue's job lease (SLUICE_JOB_LEASE_SECONDS): how fresh a running apply's heartbeat stays. Default 60 s. */
+  jobLeaseMs?: number;
+  /** How long a retried apply waits for a state lock a paused worker's tool may still release. Default 60 s. */
+  applyRecoveryWaitMs?: number;
+  /** Between SIGINT and SIGKILL when an apply step is stopped. Default 30 s. */
+  applyStopGraceMs?: number;
   parallelPlans: number;
   templatesDir?: string;
   publicUrl?: string;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { descendants, signalGroup, signalProcess } from './process-tree.js';
 import type { ProcessOutcome } from './types.js';
 
 export interface ExecSpec {
@@ -10,6 +11,16 @@ export interface ExecSpec {
   signal?: AbortSignal;
   /** Bytes kept per stream; the rest is dropped and the stream marked truncated. Default 8 MiB. */
   maxOutputBytes?: number;
+  /**
+   * How long a stopped process (timeout, abort) has between SIGINT and SIGKILL: OpenTofu/Terraform
+   * release their state lock and write what they applied when interrupted. Default {@link DEFAULT_STOP_GRACE_MS}.
+   */
+  stopGraceMs?: number;
+  /**
+   * argv[0] is a launcher that dies on a signal without passing it on (bubblewrap: the tool runs in its
+   * own session inside): the interrupt goes to the process groups under it, never to the launcher.
+   */
+  launcher?: boolean;
 }
 
 export interface ExecResult extends ProcessOutcome {
@@ -18,9 +29,12 @@ export interface ExecResult extends ProcessOutcome {
 }
 
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+/** Between the interrupt and the kill of a stopped step, unless the caller says otherwise. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /**
- * Runs one process in its own process group and, on timeout or abort, kills the whole group —
+ * Runs one process in its own process group. On timeout or abort it stops it as a terminal's Ctrl-C
+ * would: SIGINT to the tool's process groups, then after the grace period SIGKILL to the whole tree —
  * the tool and everything it started. Never goes through a shell.
  */
 export function execProcess(spec: ExecSpec): Promise<ExecResult> {
@@ -42,30 +56,42 @@ export function execProcess(spec: ExecSpec): Promise<ExecResult> {
 
     let timedOut = false;
     let cancelled = false;
-    const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
+    let graceTimer: NodeJS.Timeout | undefined;
+    const pid = child.pid;
+    const killTree = async () => {
+      if (pid === undefined) return;
+      const tree = await descendants(pid);
+      signalGroup(pid, 'SIGKILL');
+      for (const entry of tree) {
+        signalGroup(entry.pgid, 'SIGKILL');
+        signalProcess(entry.pid, 'SIGKILL');
       }
+    };
+    const stop = async () => {
+      if (pid === undefined || graceTimer) return;
+      graceTimer = setTimeout(() => void killTree(), spec.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+      const groups = new Set((await descendants(pid)).map((entry) => entry.pgid));
+      if (spec.launcher) groups.delete(pid);
+      else groups.add(pid);
+      for (const group of groups) signalGroup(group, 'SIGINT');
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      void stop();
     }, spec.timeoutMs);
     const onAbort = () => {
       cancelled = true;
-      killGroup();
+      void stop();
     };
     if (spec.signal?.aborted) onAbort();
     else spec.signal?.addEventListener('abort', onAbort, { once: true });
 
     const finish = (exitCode: number | null, spawnError?: Error) => {
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       spec.signal?.removeEventListener('abort', onAbort);
       // The leader exited; make sure nothing it left behind in its group lives on.
-      killGroup();
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
       resolve({
         exitCode,
         stdout: out.text(),
@@ -76,6 +102,10 @@ export function execProcess(spec: ExecSpec): Promise<ExecResult> {
         truncated: out.truncated() || err.truncated(),
       });
     };
+    // The leader exited: what it left in its group (holding the output pipes open) goes too.
+    child.once('exit', () => {
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL');
+    });
     child.once('error', (error) => finish(null, error));
     child.once('close', (code) => finish(code));
   });

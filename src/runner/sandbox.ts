@@ -41,6 +41,13 @@ export interface SandboxRun {
   timeoutMs: number;
   signal?: AbortSignal;
   maxOutputBytes?: number;
+  /** Between SIGINT and SIGKILL when the step is stopped (exec.ts); default 10 s. */
+  stopGraceMs?: number;
+  /**
+   * The host name the step sees (bubblewrap only): an apply runs as `sluice-<attempt id>`, so the tool's
+   * state lock (`Who: user@host`) tells which attempt left it.
+   */
+  hostname?: string;
   /**
    * Whether this step may reach the network; undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK).
    * Per run, so one sandbox serves repositories with different rules. The network is never the host's:
@@ -224,6 +231,7 @@ class BwrapSandbox implements Sandbox {
         env: spec.env,
         argv: spec.argv,
         limits: this.options.limits ?? DEFAULT_STEP_LIMITS,
+        hostname: spec.hostname,
         egress: egress
           ? {
               socket: egress.socket,
@@ -237,6 +245,8 @@ class BwrapSandbox implements Sandbox {
         ...spec,
         argv: [this.options.bwrap ?? 'bwrap', ...args],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        // bwrap dies on SIGINT/SIGTERM and takes the tool with it (--die-with-parent): signal inside instead.
+        launcher: true,
       });
     } finally {
       await egress?.close();

@@ -74,6 +74,7 @@ export function sealedStore(
     deliveries: inner.deliveries,
     heads: inner.heads,
     forks: inner.forks,
+    applies: inner.applies,
     comments: inner.comments,
     plans: {
       put: (key, artifact) => inner.plans.put(key, seal('plan', key, artifact, planParts)),

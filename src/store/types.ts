@@ -145,6 +145,53 @@ export interface PullStates {
   listByRepo(repoKey: string): Promise<PullState[]>;
 }
 
+/** The identity of a Terraform/OpenTofu state: a new lineage is another state; each write raises the serial. */
+export interface StateIdentity {
+  lineage: string;
+  serial: number;
+}
+
+/**
+ * One attempt to apply one saved plan (src/jobs/apply-journal.ts), written before the tool runs: what a
+ * retried job reads to tell what an interrupted attempt did.
+ */
+export interface ApplyAttempt {
+  /** The saved plan: planKey@planId. At most one attempt record per plan. */
+  claim: string;
+  prKey: string;
+  project: string;
+  /** The job that runs it: a retry of the same job has the same id. */
+  runId: string;
+  /** Random per attempt; the sandbox's host name, so the tool's state lock names it (`Who`). */
+  attemptId: string;
+  startedAt: string;
+  /** Renewed while the attempt runs; a dead worker's attempt stops renewing it. */
+  heartbeatAt: string;
+  /** `claimed`: the tool has not run; `applying`: it may have; `finished`: it reported back. */
+  phase: 'claimed' | 'applying' | 'finished';
+  /** The state before the apply; null: there was none yet. Absent until read (phase `claimed`). */
+  stateBefore?: StateIdentity | null;
+  /** What the attempt or its recovery concluded, for the log and the next reader. */
+  outcome?: string;
+}
+
+export interface ApplyJournal {
+  /** Records a new attempt; false when the plan already has one (running, interrupted, or finished). */
+  begin(attempt: ApplyAttempt): Promise<boolean>;
+  get(claim: string): Promise<ApplyAttempt | undefined>;
+  /**
+   * Replaces the record, only while it is still this attempt's (same `attemptId`); false when another
+   * attempt took it over (this worker lost its lease, and a retry is recovering).
+   */
+  update(attempt: ApplyAttempt): Promise<boolean>;
+  /** Hands the record from attempt `fromAttemptId` to `next` (a recovery); false when someone else did first. */
+  takeOver(fromAttemptId: string, next: ApplyAttempt): Promise<boolean>;
+  /** Forgets the attempt: the plan may be applied again (nothing was changed, or a failed apply may be retried). */
+  release(claim: string): Promise<void>;
+  /** Attempts not finished, oldest first, at most `limit`: what the reconciler looks at. */
+  unfinished(limit: number): Promise<ApplyAttempt[]>;
+}
+
 export interface CommentIds {
   get(prKey: string, kind: string): Promise<string[]>;
   set(prKey: string, kind: string, ids: string[]): Promise<void>;
@@ -174,6 +221,7 @@ export interface Store {
   dbt: DbtStore;
   comments: CommentIds;
   pulls: PullStates;
+  applies: ApplyJournal;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { PullState, Store } from '../../src/store/types.js';
+import type { ApplyAttempt, PullState, Store } from '../../src/store/types.js';
 import { embeddedBackend, type Opened, redisBackend } from './backends.js';
 
 const backends = [redisBackend(inject('redisUrl')), embeddedBackend()];
@@ -242,5 +242,64 @@ describe.each(backends)('Store contract: $name', (backend) => {
     expect(await store.pulls.get('github/1/pr/1')).toBeUndefined();
     expect(await store.pulls.listByRepo('github/1')).toEqual([two]);
     expect(await store.pulls.listByRepo('github/9')).toEqual([]);
+  });
+
+  it('records one apply attempt per saved plan, updates it, lists the unfinished ones and forgets a released one', async () => {
+    const store = client();
+    const attempt = (claim: string, runId: string): ApplyAttempt => ({
+      claim,
+      prKey: 'github/1/pr/1',
+      project: 'prod',
+      runId,
+      attemptId: randomBytes(4).toString('hex'),
+      startedAt: '2026-01-01T00:00:00.000Z',
+      heartbeatAt: '2026-01-01T00:00:00.000Z',
+      phase: 'claimed',
+    });
+    const first = attempt('plan-a@1', 'job-1');
+    expect(await store.applies.begin(first)).toBe(true);
+    expect(await store.applies.begin(attempt('plan-a@1', 'job-2'))).toBe(false);
+    expect(await store.applies.get('plan-a@1')).toEqual(first);
+    const applying = { ...first, phase: 'applying' as const, stateBefore: { lineage: 'l-1', serial: 4 } };
+    expect(await store.applies.update(applying)).toBe(true);
+    expect(await client().applies.get('plan-a@1')).toEqual(applying);
+    // Only the attempt that holds the record may write it; a recovery takes it over once.
+    expect(await store.applies.update({ ...applying, attemptId: 'other' })).toBe(false);
+    const recovery = { ...applying, attemptId: 'recovery', runId: 'job-9' };
+    expect(await store.applies.takeOver(first.attemptId, recovery)).toBe(true);
+    expect(await client().applies.takeOver(first.attemptId, { ...recovery, attemptId: 'late' })).toBe(false);
+    expect(await store.applies.update(applying)).toBe(false);
+    expect(await store.applies.get('plan-a@1')).toEqual(recovery);
+    expect(await store.applies.update(applying)).toBe(false);
+    expect(await store.applies.takeOver('recovery', applying)).toBe(true);
+    expect(await store.applies.begin(attempt('plan-b@1', 'job-3'))).toBe(true);
+    expect((await store.applies.unfinished(10)).map((a) => a.claim).sort()).toEqual(['plan-a@1', 'plan-b@1']);
+    expect(await store.applies.unfinished(1)).toHaveLength(1);
+    await store.applies.update({ ...applying, phase: 'finished', outcome: 'applied' });
+    expect((await store.applies.unfinished(10)).map((a) => a.claim)).toEqual(['plan-b@1']);
+    // Finished is still recorded: the plan is not applied again.
+    expect(await store.applies.begin(attempt('plan-a@1', 'job-4'))).toBe(false);
+    await store.applies.release('plan-b@1');
+    expect(await store.applies.get('plan-b@1')).toBeUndefined();
+    expect(await store.applies.unfinished(10)).toEqual([]);
+    expect(await store.applies.begin(attempt('plan-b@1', 'job-5'))).toBe(true);
+  });
+
+  it('gives an apply attempt to exactly one of many concurrent beginners from independent clients', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        client().applies.begin({
+          claim: 'plan-c@1',
+          prKey: 'github/1/pr/1',
+          project: 'prod',
+          runId: `job-${i}`,
+          attemptId: String(i),
+          startedAt: '2026-01-01T00:00:00.000Z',
+          heartbeatAt: '2026-01-01T00:00:00.000Z',
+          phase: 'claimed',
+        }),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
   });
 });

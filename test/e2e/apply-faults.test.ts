@@ -46,6 +46,7 @@ describe('apply under faults', () => {
     SLUICE_SANDBOX_NETWORK: 'on',
     SLUICE_APPLY_MODE: 'comment',
     SLUICE_JOB_LEASE_SECONDS: '3',
+    SLUICE_APPLY_RECOVERY_WAIT_SECONDS: '3',
   };
 
   beforeAll(async () => {
@@ -121,31 +122,45 @@ resource "terraform_data" "r0" {
     await Promise.all(workers.splice(0).map(killed));
   }, 900_000);
 
-  it('a worker killed mid-apply: no second apply, the lock stays with the PR, the PR is told', async () => {
+  it('a worker killed mid-apply: its retry reads the state, removes the lock the tool left, and finishes the apply once', async () => {
     const first = startWorker(h, workerEnv);
     workers.push(first);
-    const slow = `${states.backend('slow')}${resource('s0')}${resource('s1', '  provisioner "local-exec" {\n    command = "sleep 20"\n  }\n')}`;
+    const slow = `${states.backend('slow')}${resource('s0')}${resource('s1', '  provisioner "local-exec" {\n    command = "sleep 8"\n  }\n')}`;
     const pr = await h.openPullRequest(2, { 'slow/main.tf': slow });
     expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
     h.approve(pr);
     await h.comment(2, 'sluice apply');
     // The apply is under way: the tool holds the state lock and is in the provisioner.
-    await h.fake.waitFor(
-      () => h.fake.latestStatuses(OWNER, REPO, pr.headSha).get('sluice/apply: slow')?.state === 'pending',
-      {
-        timeoutMs: 60_000,
-      },
-    );
-    await new Promise((r) => setTimeout(r, 3_000));
+    await h.fake.waitFor(() => states.lockHeld('slow') !== undefined, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
     await killed(first);
+    // SIGKILL: the tool died with its worker and left its lock in the backend.
+    expect(states.lockHeld('slow')).toBeDefined();
     const writesAtCrash = states.serials('slow').length;
 
     workers.push(startWorker(h, workerEnv));
-    await h.fake.waitFor(() => h.replies(2).some((r) => r.includes('did not run this plan again')), {
-      timeoutMs: 60_000,
-    });
-    await new Promise((r) => setTimeout(r, 2_000));
-    expect(states.serials('slow').length).toBe(writesAtCrash);
+    await h.fake.waitFor(() => (h.applyComments(2)[0] ?? '').length > 0, { timeoutMs: 90_000 });
+    const comment = h.applyComments(2)[0] ?? '';
+    const status = h.fake.latestStatuses(OWNER, REPO, pr.headSha).get('sluice/apply: slow');
+    expect(status?.state).not.toBe('pending');
+    expect(states.lockHeld('slow')).toBeUndefined();
+    const resources = (states.state('slow')?.resources ?? []).map((r) => r.name).sort();
+    if (writesAtCrash === 0) {
+      // Nothing was written before the kill: the saved plan was still exact and ran once more, to the end.
+      expect(comment).toContain('applied it again');
+      expect(comment).toContain('removed the state lock');
+      expect(status?.state).toBe('success');
+      expect(resources).toEqual(['s0', 's1']);
+    } else {
+      // A partial write: the PR is told precisely what differs and what to do; nothing runs again.
+      expect(comment).toContain('interrupted part-way');
+      expect(comment).toContain('sluice plan');
+      expect(status?.state).toBe('error');
+      expect(states.serials('slow').length).toBe(writesAtCrash);
+    }
+    expect(comment).not.toContain('did not run this plan again');
+    // Recovery probes the held lock (refused, as it should be); no state was written without the lock.
+    expect(states.unlockedWrites).toBe(0);
 
     // The lock belongs to PR 2, not to the dead process: PR 3 on the same project is refused.
     const other = await h.openPullRequest(3, { 'slow/main.tf': `${slow}${resource('s2')}` });
@@ -156,7 +171,7 @@ resource "terraform_data" "r0" {
     await h.fake.waitFor(() => h.replies(2).some((r) => r.includes('Released 1 lock')), {
       timeoutMs: 30_000,
     });
-  });
+  }, 180_000);
 
   it('the reconciler releases the locks of a PR closed while Sluice was not listening', async () => {
     workers.push(startWorker(h, workerEnv));

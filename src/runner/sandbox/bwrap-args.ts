@@ -32,6 +32,8 @@ export interface BwrapPlan {
   env: Record<string, string>;
   argv: string[];
   limits?: StepLimits;
+  /** The sandbox's host name (its own UTS namespace): an apply's attempt id, which the tool's state lock records. */
+  hostname?: string;
   /** When the step may reach the network: the host paths of the proxy socket and the forwarder script. */
   egress?: { socket: string; forwarder: string; node: string; forwards?: string[] };
 }
@@ -87,6 +89,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     '--die-with-parent',
     '--new-session',
     '--unshare-all',
+    ...(plan.hostname ? ['--hostname', plan.hostname] : []),
     // A fresh network namespace always (--unshare-all, no --share-net): loopback only, nothing of the host's.
     '--unshare-user',
     '--uid',

@@ -44,6 +44,10 @@ export interface ProjectStageOptions extends WorkflowOptions {
    */
   providerCacheDir: string;
   timeoutMs: number;
+  /** Between SIGINT and SIGKILL when a step is stopped (timeout, cancel, shutdown); default 10 s. */
+  stopGraceMs?: number;
+  /** The sandbox's host name: an apply attempt's (state-probe.ts attemptHostname). */
+  hostname?: string;
   signal: AbortSignal;
   masker: Masker;
 }
@@ -56,6 +60,41 @@ export function missingDirError(dir: string): NonNullable<ProjectPlanResult['err
 /** The steps' HOME: an empty folder of the project's own, next to its plan file. */
 export function stepHome(artifactDir: string): string {
   return join(artifactDir, 'home');
+}
+
+/**
+ * The CLI configuration the project's steps run with (TF_CLI_CONFIG_FILE, written into `serverDir`):
+ * the shared provider mirror, filled first from the lock file, and the pull request's own plugins.
+ */
+export async function providerConfig(
+  options: ProjectStageOptions,
+  projectDir: string,
+  serverDir: string,
+): Promise<string> {
+  const mirror = options.providerCacheDir;
+  await ensureMirror(mirror);
+  const lockFile = await readTextInside(options.checkoutDir, join(projectDir, LOCK_FILE), MAX_LOCK_FILE);
+  await fillProviderMirror({
+    lockFile,
+    mirror,
+    near: serverDir,
+    tool: options.tool,
+    sandbox: options.sandbox,
+    network: options.sandboxRules?.network,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+  });
+  const cliConfigFile = join(serverDir, 'tofu.tfrc');
+  await writeNewFile(
+    cliConfigFile,
+    cliConfig({
+      mirror,
+      localPlugins: await localPluginsDir(projectDir),
+      mirrored: await mirroredProviders(lockFile, mirror),
+    }),
+    0o644,
+  );
+  return cliConfigFile;
 }
 
 /**
@@ -80,29 +119,7 @@ export async function runProjectStage(
   if (!projectDir) return undefined;
   const home = stepHome(options.artifactDir);
   await mkdir(home, { recursive: true });
-  const mirror = options.providerCacheDir;
-  await ensureMirror(mirror);
-  const lockFile = await readTextInside(options.checkoutDir, join(projectDir, LOCK_FILE), MAX_LOCK_FILE);
-  await fillProviderMirror({
-    lockFile,
-    mirror,
-    near: stage.serverDir,
-    tool: options.tool,
-    sandbox: options.sandbox,
-    network: options.sandboxRules?.network,
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-  });
-  const cliConfigFile = join(stage.serverDir, 'tofu.tfrc');
-  await writeNewFile(
-    cliConfigFile,
-    cliConfig({
-      mirror,
-      localPlugins: await localPluginsDir(projectDir),
-      mirrored: await mirroredProviders(lockFile, mirror),
-    }),
-    0o644,
-  );
+  const cliConfigFile = await providerConfig(options, projectDir, stage.serverDir);
   const names = passedNames(options.sandboxRules, stage.name);
   return runStage({
     stage: stage.name,

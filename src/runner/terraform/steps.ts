@@ -19,6 +19,10 @@ export interface StepRunnerOptions {
   /** The CLI configuration Sluice wrote for the stage (TF_CLI_CONFIG_FILE), in `serverDir`. */
   cliConfigFile: string;
   timeoutMs: number;
+  /** Between SIGINT and SIGKILL when a step is stopped; default exec.ts DEFAULT_STOP_GRACE_MS. */
+  stopGraceMs?: number;
+  /** The sandbox's host name (sandbox.ts SandboxRun.hostname). */
+  hostname?: string;
   signal: AbortSignal;
   masker: Masker;
   /** Undefined: the sandbox's default (SLUICE_SANDBOX_NETWORK). */
@@ -75,6 +79,8 @@ export function stepRunner(options: StepRunnerOptions) {
       readOnly: [toolDir, options.serverDir, options.providerCacheDir],
       env: { LANG: 'C.UTF-8', CHECKPOINT_DISABLE: '1', ...call.env, ...fixed },
       timeoutMs: options.timeoutMs,
+      stopGraceMs: options.stopGraceMs,
+      hostname: options.hostname,
       signal: options.signal,
       maxOutputBytes: call.maxOutputBytes,
       network: options.network,

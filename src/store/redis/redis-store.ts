@@ -3,6 +3,8 @@ import { Redis } from 'ioredis';
 import { type DbtDeployment, productionOf } from '../../dbt/deployment.js';
 import { repoKey } from '../keys.js';
 import {
+  type ApplyAttempt,
+  type ApplyJournal,
   type CommentIds,
   type DbtPlanArtifact,
   type DbtProduction,
@@ -26,13 +28,34 @@ const HEAD_TTL = 90 * DAY;
 const PLAN_TTL = 30 * DAY;
 const COMMENT_TTL = 180 * DAY;
 const FORK_TTL = 90 * DAY;
+const APPLY_TTL = 90 * DAY;
 
 const advanceHeadLua = readFileSync(new URL('./lua/advance-head.lua', import.meta.url), 'utf8');
 const claimEachLua = readFileSync(new URL('./lua/claim-each.lua', import.meta.url), 'utf8');
+const beginApplyLua = readFileSync(new URL('./lua/begin-apply.lua', import.meta.url), 'utf8');
+const replaceApplyLua = readFileSync(new URL('./lua/replace-apply.lua', import.meta.url), 'utf8');
 
 type ScriptedRedis = Redis & {
   advanceHead(key: string, updatedAt: string, mark: string, ttl: number): Promise<number>;
   claimEach(count: number, ...keysAndArgs: string[]): Promise<number>;
+  beginApply(
+    record: string,
+    open: string,
+    attempt: string,
+    ttl: number,
+    claim: string,
+    now: number,
+  ): Promise<number>;
+  replaceApply(
+    record: string,
+    open: string,
+    current: string,
+    attempt: string,
+    ttl: number,
+    claim: string,
+    now: number,
+    finished: string,
+  ): Promise<number>;
 };
 
 export class RedisStore implements Store {
@@ -43,6 +66,8 @@ export class RedisStore implements Store {
     const redis = new Redis(options.url, { maxRetriesPerRequest: 3, lazyConnect: false });
     redis.defineCommand('advanceHead', { numberOfKeys: 1, lua: advanceHeadLua });
     redis.defineCommand('claimEach', { lua: claimEachLua });
+    redis.defineCommand('beginApply', { numberOfKeys: 2, lua: beginApplyLua });
+    redis.defineCommand('replaceApply', { numberOfKeys: 2, lua: replaceApplyLua });
     this.#redis = redis as ScriptedRedis;
     this.#prefix = options.prefix;
   }
@@ -211,6 +236,59 @@ export class RedisStore implements Store {
       return raws.filter((r): r is string => Boolean(r)).map((r) => JSON.parse(r) as PullState);
     },
   };
+
+  /** Attempt records under `apply:<claim>`; the unfinished ones also in the sorted set `applies-open`. */
+  readonly applies: ApplyJournal = {
+    begin: async (attempt) =>
+      (await this.#redis.beginApply(
+        this.#key('apply', attempt.claim),
+        this.#key('applies-open', 'all'),
+        JSON.stringify(attempt),
+        APPLY_TTL,
+        attempt.claim,
+        Date.now(),
+      )) === 1,
+    get: async (claim) => {
+      const raw = await this.#redis.get(this.#key('apply', claim));
+      return raw ? (JSON.parse(raw) as ApplyAttempt) : undefined;
+    },
+    update: async (attempt) => this.#replaceAttempt(attempt.attemptId, attempt),
+    takeOver: async (fromAttemptId, next) => this.#replaceAttempt(fromAttemptId, next),
+    release: async (claim) => {
+      await this.#redis
+        .multi()
+        .del(this.#key('apply', claim))
+        .zrem(this.#key('applies-open', 'all'), claim)
+        .exec();
+    },
+    unfinished: async (limit) => {
+      const open = this.#key('applies-open', 'all');
+      const claims = await this.#redis.zrange(open, 0, limit - 1);
+      if (claims.length === 0) return [];
+      const raws = await this.#redis.mget(claims.map((c) => this.#key('apply', c)));
+      const gone = claims.filter((_, i) => !raws[i]);
+      if (gone.length) await this.#redis.zrem(open, ...gone);
+      return raws
+        .filter((r): r is string => Boolean(r))
+        .map((r) => JSON.parse(r) as ApplyAttempt)
+        .filter((a) => a.phase !== 'finished');
+    },
+  };
+
+  async #replaceAttempt(current: string, attempt: ApplyAttempt): Promise<boolean> {
+    return (
+      (await this.#redis.replaceApply(
+        this.#key('apply', attempt.claim),
+        this.#key('applies-open', 'all'),
+        current,
+        JSON.stringify(attempt),
+        APPLY_TTL,
+        attempt.claim,
+        Date.now(),
+        attempt.phase === 'finished' ? '1' : '0',
+      )) === 1
+    );
+  }
 
   async ping(): Promise<void> {
     await this.#redis.ping();

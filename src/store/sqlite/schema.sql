@@ -85,3 +85,13 @@ CREATE TABLE IF NOT EXISTS comment_ids (
   stored_at INTEGER NOT NULL,
   PRIMARY KEY (pr_key, kind)
 ) STRICT;
+
+-- One record per saved plan an apply started (src/store/types.ts ApplyAttempt).
+CREATE TABLE IF NOT EXISTS apply_attempts (
+  claim TEXT PRIMARY KEY,
+  phase TEXT NOT NULL,
+  attempt TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS apply_attempts_open ON apply_attempts (phase, stored_at);

@@ -1,6 +1,8 @@
 import { type DbtDeployment, productionOf } from '../../dbt/deployment.js';
 import { repoKey } from '../keys.js';
 import {
+  type ApplyAttempt,
+  type ApplyJournal,
   type CommentIds,
   type DbtPlanArtifact,
   type DbtProduction,
@@ -27,6 +29,7 @@ export const SQLITE_STORE_TTL = {
   pull: 30 * DAY,
   comments: 180 * DAY,
   forks: 90 * DAY,
+  apply: 90 * DAY,
 };
 const PRUNE_EVERY_MS = 3600 * 1000;
 
@@ -70,6 +73,7 @@ export class SqliteStore implements Store {
     this.#db.prepare('DELETE FROM pull_states WHERE stored_at < ?').run(now - ttl.pull);
     this.#db.prepare('DELETE FROM comment_ids WHERE stored_at < ?').run(now - ttl.comments);
     this.#db.prepare('DELETE FROM fork_allowances WHERE stored_at < ?').run(now - ttl.forks);
+    this.#db.prepare('DELETE FROM apply_attempts WHERE stored_at < ?').run(now - ttl.apply);
   }
 
   readonly deliveries: DeliveryLog = {
@@ -197,6 +201,43 @@ export class SqliteStore implements Store {
         .all(repo, this.#clock() - SQLITE_STORE_TTL.pull)
         .map((row) => JSON.parse(row.state) as PullState),
   };
+
+  readonly applies: ApplyJournal = {
+    begin: async (attempt) =>
+      this.#db
+        .prepare(
+          'INSERT INTO apply_attempts (claim, phase, attempt, stored_at) VALUES (?, ?, ?, ?) ON CONFLICT (claim) DO NOTHING',
+        )
+        .run(attempt.claim, attempt.phase, JSON.stringify(attempt), this.#clock()).changes === 1,
+    get: async (claim) => {
+      const row = this.#db
+        .prepare<[string], { attempt: string }>('SELECT attempt FROM apply_attempts WHERE claim = ?')
+        .get(claim);
+      return row ? (JSON.parse(row.attempt) as ApplyAttempt) : undefined;
+    },
+    update: async (attempt) => this.#replaceAttempt(attempt.attemptId, attempt),
+    takeOver: async (fromAttemptId, next) => this.#replaceAttempt(fromAttemptId, next),
+    release: async (claim) => {
+      this.#db.prepare('DELETE FROM apply_attempts WHERE claim = ?').run(claim);
+    },
+    unfinished: async (limit) =>
+      this.#db
+        .prepare<[number], { attempt: string }>(
+          "SELECT attempt FROM apply_attempts WHERE phase != 'finished' ORDER BY stored_at LIMIT ?",
+        )
+        .all(limit)
+        .map((row) => JSON.parse(row.attempt) as ApplyAttempt),
+  };
+
+  #replaceAttempt(current: string, attempt: ApplyAttempt): boolean {
+    return (
+      this.#db
+        .prepare(
+          "UPDATE apply_attempts SET phase = ?, attempt = ?, stored_at = ? WHERE claim = ? AND json_extract(attempt, '$.attemptId') = ?",
+        )
+        .run(attempt.phase, JSON.stringify(attempt), this.#clock(), attempt.claim, current).changes === 1
+    );
+  }
 
   readonly dbt: DbtStore = {
     putPlan: async (key, artifact) => {

@@ -278,7 +278,7 @@ describe('parseServerConfig', () => {
     ['an Atlantis /regex/ id', `${S}  - id: /.*/\n    allowed: true\n`],
     [
       'every key',
-      `${S}  - id_regex: .*\n    allowed: true\n    apply_mode: comment\n    apply_requirements: []\n    plan_requirements: [approved]\n    lock_mode: apply\n    automerge: true\n    atlantis_alias: false\n    allowed_commands: [plan, help]\n    permissions:\n      plan: {role: read}\n      apply: {users: [alice], teams: [acme/sre], role: admin}\n      unlock: {}\n      projects:\n        - match: 'prod/**'\n          apply: {teams: [sre]}\n    allowed_overrides: [apply_requirements, plan_requirements, workflow, lock_mode]\n    allowed_workflows: [default]\n    allow_custom_workflows: false\n    workflow: default\n    sandbox:\n      network: false\n      plan_env: [AWS_REGION]\n      apply_env: [AWS_REGION, AWS_ROLE_ARN]\n    step_timeout_seconds: 600\n    templates_dir: ./templates\n    autoplan: false\n    drafts: skip\n    forks: skip\n`,
+      `${S}  - id_regex: .*\n    allowed: true\n    apply_mode: comment\n    apply_requirements: []\n    plan_requirements: [approved]\n    lock_mode: apply\n    automerge: true\n    atlantis_alias: false\n    allowed_commands: [plan, help]\n    permissions:\n      plan: {role: read}\n      apply: {users: [alice], teams: [acme/sre], role: admin}\n      unlock: {}\n      projects:\n        - match: 'prod/**'\n          apply: {teams: [sre]}\n    allowed_overrides: [apply_requirements, plan_requirements, workflow, lock_mode]\n    allowed_workflows: [default]\n    allow_custom_workflows: false\n    workflow: default\n    sandbox:\n      network: false\n      plan_env: [AWS_REGION]\n      apply_env: [AWS_REGION, AWS_ROLE_ARN]\n    step_timeout_seconds: 600\n    templates_dir: ./templates\n    autoplan: false\n    drafts: skip\n    forks: skip\n    interrupted_apply: wait\n`,
     ],
   ])('accepts %s', (_, text) => {
     expect(issues(text)).toEqual([]);
@@ -297,6 +297,13 @@ describe('parseServerConfig', () => {
         unlock: { users: ['root'], teams: [], minRole: 'admin' },
       },
     });
+  });
+
+  it('sets what an interrupted apply does, and refuses other values', () => {
+    expect(config(`${S}  - id: github.com/acme/infra\n    interrupted_apply: wait\n`).repos[0]?.set).toEqual({
+      interruptedApply: 'wait',
+    });
+    expect(issues(`${S}  - id: github.com/acme/infra\n    interrupted_apply: sometimes\n`)).not.toEqual([]);
   });
 
   it('matches exact ids without case, regexes against the whole id', () => {

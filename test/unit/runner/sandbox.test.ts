@@ -28,7 +28,10 @@ describe.each(['bwrap', 'none'] as const)('sandbox (%s)', (mode) => {
     await rm(secretDir, { recursive: true, force: true });
   });
 
-  const sh = (script: string, extra: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
+  const sh = (
+    script: string,
+    extra: { timeoutMs?: number; signal?: AbortSignal; stopGraceMs?: number } = {},
+  ) =>
     sandbox.run({
       argv: ['/bin/sh', '-c', script],
       cwd: work,
@@ -36,6 +39,7 @@ describe.each(['bwrap', 'none'] as const)('sandbox (%s)', (mode) => {
       env: { PATH: '/usr/bin:/bin', ONLY_THIS: 'yes' },
       timeoutMs: extra.timeoutMs ?? 10_000,
       signal: extra.signal,
+      stopGraceMs: extra.stopGraceMs,
     });
 
   it('runs in the given directory with exactly the given environment', async () => {
@@ -67,6 +71,29 @@ describe.each(['bwrap', 'none'] as const)('sandbox (%s)', (mode) => {
     const result = await sh('sleep 60', { signal: controller.signal });
     expect(result.cancelled).toBe(true);
     expect(result.durationMs).toBeLessThan(5_000);
+  });
+
+  it('interrupts a stopped step first (SIGINT reaches the tool inside), so it can clean up and exit', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('shutdown'), 300);
+    const result = await sh(
+      `trap 'echo cleaned > interrupted; exit 7' INT; echo started; while true; do sleep 0.1; done`,
+      { signal: controller.signal, stopGraceMs: 20_000 },
+    );
+    expect(result.cancelled).toBe(true);
+    expect(result.exitCode).toBe(7);
+    expect(result.durationMs).toBeLessThan(5_000);
+    expect(await readFile(join(work, 'interrupted'), 'utf8')).toBe('cleaned\n');
+  });
+
+  it('kills a step that ignores the interrupt once the grace period is over', async () => {
+    const result = await sh(`trap '' INT; echo started; while true; do sleep 0.1; done`, {
+      timeoutMs: 300,
+      stopGraceMs: 1_500,
+    });
+    expect(result.timedOut).toBe(true);
+    expect(result.durationMs).toBeGreaterThanOrEqual(1_500);
+    expect(result.durationMs).toBeLessThan(6_000);
   });
 
   it('writes where it is allowed to', async () => {
