@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/redis-server.js';
 import { runCli } from './run-cli.js';
 
 describe('sluice worker serves its own metrics and health', () => {
@@ -23,6 +24,8 @@ describe('sluice worker serves its own metrics and health', () => {
         REDIS_URL: undefined,
         SLUICE_SANDBOX: 'none',
         LOG_LEVEL: 'info',
+        // A free port, not the default 9464: other tests' workers may run beside this one.
+        SLUICE_METRICS_PORT: String(await freePort()),
       },
     });
     try {

@@ -24,6 +24,8 @@ function startWorker(h: Harness, env: Record<string, string>): ChildProcess {
       SLUICE_REDIS_PREFIX: s.redisPrefix,
       SLUICE_DATA_DIR: s.dataDir,
       LOG_LEVEL: 'warn',
+      // Several workers on one machine: each its own free metrics port.
+      SLUICE_METRICS_PORT: '0',
       SLUICE_GITHUB_THROTTLE: 'off',
       ...env,
     },

@@ -40,7 +40,7 @@ resource "terraform_data" "r0" {
 }
 `;
 
-const workerEnv = {
+const workerEnv: Record<string, string> = {
   SLUICE_SANDBOX_NETWORK: 'on',
   SLUICE_APPLY_MODE: 'comment',
   SLUICE_JOB_LEASE_SECONDS: '2',
@@ -64,6 +64,8 @@ function startWorker(h: Harness): ChildProcess {
       ...(s.redisUrl ? { REDIS_URL: s.redisUrl, SLUICE_REDIS_PREFIX: s.redisPrefix } : {}),
       SLUICE_DATA_DIR: s.dataDir,
       LOG_LEVEL: 'warn',
+      // Several workers on one machine: each its own free metrics port.
+      SLUICE_METRICS_PORT: '0',
       SLUICE_GITHUB_THROTTLE: 'off',
       ...workerEnv,
     },
@@ -94,6 +96,8 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
 
   beforeAll(async () => {
     states = await startStateServer();
+    // The state backend runs on loopback: the sandbox reaches it only when listed by address.
+    workerEnv.SLUICE_EGRESS_HOSTS = new URL(states.url).host;
     h = await startHarness({
       backend,
       initialFiles: {
@@ -147,6 +151,8 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
           timeoutMs: 90_000,
         });
         expect(await h.planDone(pr.headSha)).toMatchObject({ state: 'success' });
+        // A re-plan with other variables needs a new approval (the approval is bound to the plan).
+        h.approve(pr);
       }
       const since = { events: states.events.length, statuses: statuses().length, comment: applyComment() };
       const replies = h.replies(1).length;
@@ -235,6 +241,14 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
       timeoutMs: 90_000,
     });
     expect(await h.planDone(headSha)).toMatchObject({ state: 'success' });
+    h.fake.addReview({
+      owner: OWNER,
+      repo: REPO,
+      number: 1,
+      user: 'reviewer',
+      state: 'APPROVED',
+      commitId: headSha,
+    });
     const since = { events: states.events.length, statuses: statuses().length, comment: applyComment() };
     const serialBefore = states.state(DIR)?.serial ?? 0;
     await h.comment(1, 'sluice apply');

@@ -30,7 +30,12 @@ describe.each<ForgeName>(['github', 'gitlab'])('an approval is bound to the plan
     h = await startHarness({
       forge,
       initialFiles: { 'README.md': '# infra\n', 'knob/main.tf': knob(states, 'knob') },
-      env: { SLUICE_SANDBOX_NETWORK: 'on', SLUICE_APPLY_MODE: 'comment' },
+      env: {
+        SLUICE_SANDBOX_NETWORK: 'on',
+        // The state backend runs on loopback: the sandbox reaches it only when listed by address.
+        SLUICE_EGRESS_HOSTS: new URL(states.url).host,
+        SLUICE_APPLY_MODE: 'comment',
+      },
     });
     h.forge.setAccess('dev', 'write');
     h.forge.setAccess('reviewer', 'write');

@@ -38,7 +38,7 @@ describe.each<[BackendName, Record<string, string>]>([
         'attacker/main.tf': stack(states, 'attacker', resource('a0')),
         'state/main.tf': stack(states, 'state', resource('s0')),
       },
-      env: { SLUICE_SANDBOX_NETWORK: 'on', ...env },
+      env: { SLUICE_SANDBOX_NETWORK: 'on', SLUICE_EGRESS_HOSTS: new URL(states.url).host, ...env },
     });
     h.forge.setAccess('dev', 'write');
     h.forge.setAccess('reviewer', 'write');
