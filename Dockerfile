@@ -6,7 +6,7 @@
 # (docker run --security-opt seccomp=unconfined --security-opt apparmor=unconfined
 #  --security-opt systempaths=unconfined …). Without them Sluice refuses to plan and says why.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 ARG GO_IMAGE=golang:1.26-bookworm
 
 # 1. OpenTofu, built from its released Go module exactly as scripts/install-tool.sh does for a checkout.
@@ -44,7 +44,7 @@ RUN python3 -m venv /opt/dbt \
     "dbt-core==${DBT_CORE_VERSION}" "dbt-duckdb==${DBT_DUCKDB_VERSION}" ${DBT_ADAPTERS} \
   && /opt/dbt/bin/dbt --version
 
-# 4. What runs: Node.js 24, git, bubblewrap, the tools above; no compilers, no TypeScript, no tsx.
+# 4. What runs: Node.js 22 LTS (24 aborts in better-sqlite3 12, see .ci/other-node.sh), git, bubblewrap, the tools above; no compilers, no TypeScript, no tsx.
 FROM ${NODE_IMAGE}
 RUN apt-get update \
   && apt-get install -y --no-install-recommends bubblewrap git ca-certificates openssh-client python3 tini \

@@ -75,9 +75,9 @@ export function dockerfileProblems(text: string, facts: RepoFacts): string[] {
   }
   const stageArgs = (stage: Stage) => argDefaults(of(stage, 'ARG') as Arg[]);
 
-  // The runtime: Node.js 24, compiled JavaScript, no dev tooling.
-  if (!/^node:24([.-]|$)/.test(final.base))
-    problems.push(`the final image must be node:24, not ${final.base}`);
+  // The runtime: Node.js 22 LTS (24 aborts in better-sqlite3 12: .ci/other-node.sh), compiled JavaScript, no dev tooling.
+  if (!/^node:22([.-]|$)/.test(final.base))
+    problems.push(`the final image must be node:22, not ${final.base}`);
   let entry = [...of(final, 'ENTRYPOINT'), ...of(final, 'CMD')].map(args).join(' ');
   // An entry-point script copied from the build context counts with what it runs.
   for (const copy of of(final, 'COPY')) {

@@ -39,7 +39,7 @@ const facts: RepoFacts = {
 };
 
 describe('Dockerfile', () => {
-  it('is a multi-stage node:24 build of the compiled app with OpenTofu, dbt and bubblewrap, non-root, /data, healthcheck', () => {
+  it('is a multi-stage node:22 build of the compiled app with OpenTofu, dbt and bubblewrap, non-root, /data, healthcheck', () => {
     expect(facts.versions.TOFU_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
     expect(dockerfileProblems(dockerfile, facts)).toEqual([]);
   });
@@ -79,8 +79,8 @@ describe('Dockerfile', () => {
     ],
     [
       'Node.js 20',
-      (t) => t.replace('ARG NODE_IMAGE=node:24-bookworm-slim', 'ARG NODE_IMAGE=node:20-bookworm-slim'),
-      /must be node:24/,
+      (t) => t.replace('ARG NODE_IMAGE=node:22-bookworm-slim', 'ARG NODE_IMAGE=node:20-bookworm-slim'),
+      /must be node:22/,
     ],
     ['no healthcheck', (t) => t.replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, ''), /HEALTHCHECK/],
     ['no /data volume', (t) => t.replace('VOLUME ["/data"]\n', ''), /VOLUME \/data/],

@@ -1,44 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Harness, OWNER, REPO, startHarness } from '../support/harness.js';
 import { type StateServer, startStateServer } from '../support/state-server.js';
+import { startWorkerProcess, stopped } from '../support/worker-process.js';
 
 const resource = (name: string, extra = '') =>
   `resource "terraform_data" "${name}" {\n  input = "${name}"\n${extra}}\n`;
 
-/** A `sluice worker` in its own process, configured like the harness's server, so it can be killed. */
-function startWorker(h: Harness, env: Record<string, string>): ChildProcess {
-  const s = h.settings;
-  const github = s.github;
-  if (!github?.baseUrl || !s.redisUrl) throw new Error('the harness runs GitHub on Redis');
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--concurrency', '2'], {
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      APP_ID: String(github.appId),
-      PRIVATE_KEY: github.privateKey,
-      WEBHOOK_SECRET: github.webhookSecret,
-      GHE_HOST: new URL(github.baseUrl).host,
-      GHE_PROTOCOL: 'http',
-      REDIS_URL: s.redisUrl,
-      SLUICE_REDIS_PREFIX: s.redisPrefix,
-      SLUICE_DATA_DIR: s.dataDir,
-      LOG_LEVEL: 'warn',
-      // Several workers on one machine: each its own free metrics port.
-      SLUICE_METRICS_PORT: '0',
-      SLUICE_GITHUB_THROTTLE: 'off',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+const startWorker = (h: Harness, env: Record<string, string>) => {
+  if (!h.settings.redisUrl) throw new Error('the harness runs on Redis');
+  return startWorkerProcess(h, env);
+};
+const killed = (child: ChildProcess) => stopped(child);
 
 describe('apply under faults', () => {
   let h: Harness;
