@@ -14,6 +14,7 @@ import {
   rollbackDbtProject,
 } from '../runner/dbt/apply-dbt-project.js';
 import { dbtProductionKey, repoKey } from '../store/keys.js';
+import { attemptWorkDir } from './attempt-work-dir.js';
 import { dbtSessionOptions } from './dbt-session-options.js';
 import { reply } from './reply.js';
 import { readReviewedDbtPlan, tamperedPlanMessage } from './reviewed-plan.js';
@@ -146,7 +147,7 @@ export async function rollbackDbt(
       continue;
     }
     const project: Project = { ...current.project, workspace: 'default', type: 'dbt', reason: 'config' };
-    const workDir = join(deps.dataDir, 'jobs', `rollback-${request.runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+    const workDir = attemptWorkDir(deps.dataDir, 'rollback', request.runId);
     const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), restore.sha, {
       signal: request.signal,
     });

@@ -22,6 +22,7 @@ import { lockKey, prKey, repoKey } from '../store/keys.js';
 import type { PlannedProject } from '../store/types.js';
 import { applyOnce } from './apply-attempt.js';
 import { unmetRequirements } from './apply-requirements.js';
+import { attemptWorkDir } from './attempt-work-dir.js';
 import { dropPrSchemas } from './drop-pr-schemas.js';
 import { heldBack } from './held-back.js';
 import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
@@ -133,7 +134,7 @@ export async function applyPullRequest(
   const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), state.headSha, {
     signal: request.signal,
   });
-  const workDir = join(deps.dataDir, 'jobs', `apply-${request.runId.replace(/[^A-Za-z0-9_-]/g, '_')}`);
+  const workDir = attemptWorkDir(deps.dataDir, 'apply', request.runId);
   try {
     const unmet = unmetRequirements(required, {
       ...(await requirementFacts(forge, pull, checkout, toApply, new Set(required))),

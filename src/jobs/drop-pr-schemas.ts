@@ -7,6 +7,7 @@ import type { Project } from '../projects/types.js';
 import { dropSchemas, schemasOf } from '../runner/dbt/apply-dbt-project.js';
 import { repoKey } from '../store/keys.js';
 import type { PullState } from '../store/types.js';
+import { attemptWorkDir } from './attempt-work-dir.js';
 import { dbtSessionOptions } from './dbt-session-options.js';
 import { runSettings } from './run-settings.js';
 import type { WorkerDeps } from './worker-deps.js';
@@ -104,11 +105,7 @@ async function inCheckout(
   work: (options: Awaited<ReturnType<typeof dbtSessionOptions>>) => Promise<void>,
 ): Promise<void> {
   const forge = deps.forges.get(repo.forge);
-  const workDir = join(
-    deps.dataDir,
-    'jobs',
-    `schemas-${runId.replace(/[^A-Za-z0-9_-]/g, '_')}-${project.name.replace(/[^A-Za-z0-9_-]/g, '_')}`,
-  );
+  const workDir = attemptWorkDir(deps.dataDir, 'schemas', runId, project.name);
   const controller = new AbortController();
   try {
     const checkout = await deps.mirrors.checkout(repo, await forge.cloneAccess(repo), sha, {

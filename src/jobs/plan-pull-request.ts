@@ -21,6 +21,7 @@ import { lockKey, planKey, prKey } from '../store/keys.js';
 import { planArtifactHash } from '../store/sealed-store.js';
 import type { PlannedProject, PullState } from '../store/types.js';
 import type { UnmetRequirement } from './apply-requirements.js';
+import { attemptWorkDir } from './attempt-work-dir.js';
 import { loadApplyRules, loadRepoConfig } from './load-repo-config.js';
 import { mapLimit } from './map-limit.js';
 import { planDbt } from './plan-dbt.js';
@@ -111,7 +112,7 @@ async function plan(
   const checkout = await deps.mirrors.checkout(pr.repo, await forge.cloneAccess(pr.repo), headSha, {
     signal: context.signal,
   });
-  const workDir = join(deps.dataDir, 'jobs', context.id.replace(/[^A-Za-z0-9_-]/g, '_'));
+  const workDir = attemptWorkDir(deps.dataDir, context.id);
   try {
     const repoConfig = await loadRepoConfig(checkout, rules);
     if (!repoConfig.ok) {

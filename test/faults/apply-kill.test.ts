@@ -234,17 +234,27 @@ describe.each(['redis', 'embedded'] as BackendName[])('kill -9 during apply and 
     workers.push(second);
     await sleep(8_000);
     first.kill('SIGCONT');
-    await h.fake.waitFor(
-      () => {
-        const latest = new Map(
-          statuses()
-            .slice(since.statuses)
-            .map((s) => [s.context, s]),
-        );
-        return latest.get(CONTEXT)?.state === 'success' && applyComment() !== since.comment;
-      },
-      { timeoutMs: 120_000 },
-    );
+    await h.fake
+      .waitFor(
+        () => {
+          const latest = new Map(
+            statuses()
+              .slice(since.statuses)
+              .map((s) => [s.context, s]),
+          );
+          return latest.get(CONTEXT)?.state === 'success' && applyComment() !== since.comment;
+        },
+        { timeoutMs: 120_000 },
+      )
+      .catch((error: unknown) => {
+        // What the trial saw, to tell a slow machine from a wrong outcome.
+        console.error('the paused trial did not settle:', {
+          statuses: statuses().slice(since.statuses),
+          applyComment: applyComment(),
+          stateEvents: states.events.slice(since.events),
+        });
+        throw error;
+      });
     await sleep(3_000);
     const written = [
       ...new Set(
